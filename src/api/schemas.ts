@@ -1,0 +1,197 @@
+// One schema per shape that crosses the API. The TypeScript types are derived from them, and so
+// is the OpenAPI document the daemon serves. Validation happens here, at the edge; inside, the
+// daemon trusts the types.
+import { z } from "zod";
+import { signalName, signalNumber } from "./signals.ts";
+import { parseSize } from "./units.ts";
+
+export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+export const ID_PATTERN = /^[0-9a-f]{64}$/;
+export const RESTART_PATTERN = /^(no|always|unless-stopped|on-failure(:[1-9]\d{0,5})?)$/;
+
+const noNul = (what: string) =>
+  z.string().refine((s) => !s.includes("\0"), `${what} must not contain a NUL byte`);
+
+export const ContainerName = z
+  .string()
+  .regex(NAME_PATTERN, "a name is 1–128 characters of [a-zA-Z0-9_.-] and starts with a letter or digit");
+
+export const RestartPolicy = z
+  .string()
+  .regex(RESTART_PATTERN, 'expected "no", "always", "unless-stopped", "on-failure" or "on-failure:N"');
+
+export const Signal = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const n = signalNumber(v);
+  if (n === undefined) {
+    ctx.addIssue({ code: "custom", message: `unknown signal "${v}"` });
+    return z.NEVER;
+  }
+  return signalName(n);
+});
+
+export const Size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const n = parseSize(v);
+  if (n === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a size like 10m or 1g, got "${v}"` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+export const LogConfig = z.strictObject({
+  maxSize: Size.pipe(z.number().int().min(1024, "must be at least 1k")).optional(),
+  maxFiles: z.number().int().min(1).max(100).optional(),
+});
+
+export const CreateContainerRequest = z.strictObject({
+  name: ContainerName.optional(),
+  command: z.array(noNul("an argument")).min(1, "a command is required"),
+  cwd: noNul("cwd")
+    .refine((s) => s.startsWith("/"), "must be an absolute path")
+    .optional(),
+  env: z
+    .record(
+      z.string().regex(/^[^=\0]+$/, "an environment variable name must be non-empty without = or NUL"),
+      noNul("an environment value"),
+    )
+    .optional(),
+  labels: z.record(z.string().min(1).max(256), z.string().max(4096)).optional(),
+  restart: RestartPolicy.optional(),
+  stopSignal: Signal.optional(),
+  stopTimeout: z.number().int().min(0).max(86_400).optional(),
+  log: LogConfig.optional(),
+  stdin: z.boolean().optional(),
+  autoRemove: z.boolean().optional(),
+});
+export type CreateContainerRequest = z.input<typeof CreateContainerRequest>;
+/** The request after validation: sizes in bytes, signals by name. */
+export type CreateContainerSpec = z.output<typeof CreateContainerRequest>;
+
+export const ContainerStatus = z.enum(["created", "running", "restarting", "exited", "removing"]);
+export type ContainerStatus = z.infer<typeof ContainerStatus>;
+
+export const ContainerState = z.object({
+  status: ContainerStatus,
+  running: z.boolean(),
+  pid: z.number().nullable(),
+  restarts: z.number(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  exitCode: z.number().nullable(),
+  signal: z.number().nullable(),
+  /** Why it exited: exited, stopped, exec-failed, shim-died. */
+  reason: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type ContainerState = z.infer<typeof ContainerState>;
+
+export const Container = z.object({
+  id: z.string(),
+  name: z.string(),
+  command: z.array(z.string()),
+  cwd: z.string(),
+  env: z.record(z.string(), z.string()),
+  labels: z.record(z.string(), z.string()),
+  restart: z.string(),
+  stopSignal: z.string(),
+  stopTimeout: z.number(),
+  log: z.object({ maxSize: z.number(), maxFiles: z.number() }),
+  stdin: z.boolean(),
+  autoRemove: z.boolean(),
+  created: z.string(),
+  state: ContainerState,
+  stateDir: z.string(),
+});
+export type Container = z.infer<typeof Container>;
+
+export const CreateContainerResponse = z.object({ id: z.string(), name: z.string() });
+export type CreateContainerResponse = z.infer<typeof CreateContainerResponse>;
+
+export const WaitResponse = z.object({ exitCode: z.number(), reason: z.string().nullable() });
+export type WaitResponse = z.infer<typeof WaitResponse>;
+
+export const Event = z.object({
+  seq: z.number(),
+  time: z.string(),
+  type: z.literal("container"),
+  action: z.string(),
+  id: z.string(),
+  name: z.string(),
+  attributes: z.record(z.string(), z.string()),
+});
+export type Event = z.infer<typeof Event>;
+
+export const VersionInfo = z.object({
+  version: z.string(),
+  apiVersion: z.string(),
+  node: z.string(),
+  os: z.string(),
+  arch: z.string(),
+});
+export type VersionInfo = z.infer<typeof VersionInfo>;
+
+export const DaemonInfo = z.object({
+  version: z.string(),
+  root: z.string(),
+  socket: z.string(),
+  pid: z.number(),
+  shim: z.string(),
+  kernel: z.string(),
+  cgroup: z.string(),
+  containers: z.object({
+    total: z.number(),
+    running: z.number(),
+    restarting: z.number(),
+    exited: z.number(),
+    created: z.number(),
+  }),
+  memoryRss: z.number(),
+  uptimeSeconds: z.number(),
+});
+export type DaemonInfo = z.infer<typeof DaemonInfo>;
+
+// Query strings: values arrive as strings (or arrays of strings when repeated).
+const flag = z
+  .enum(["1", "0", "true", "false", ""])
+  .transform((v) => v === "1" || v === "true" || v === "")
+  .optional();
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+  .optional();
+const seconds = z.string().regex(/^\d+$/, "expected a whole number of seconds").transform(Number).optional();
+
+export const ListQuery = z.strictObject({ all: flag, filter: list });
+export const StopQuery = z.strictObject({ t: seconds });
+export const KillQuery = z.strictObject({ signal: z.string().optional() });
+export const RemoveQuery = z.strictObject({ force: flag });
+export const WaitQuery = z.strictObject({ condition: z.enum(["not-running", "next-exit"]).optional() });
+export const LogsQuery = z.strictObject({
+  follow: flag,
+  tail: z
+    .string()
+    .regex(/^(\d+|all)$/, 'expected a number of lines or "all"')
+    .optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+});
+export const AttachQuery = z.strictObject({
+  stdin: flag,
+  logs: flag,
+  tail: z.string().regex(/^\d+$/).optional(),
+});
+export const EventsQuery = z.strictObject({
+  since: z.string().optional(),
+  until: z.string().optional(),
+  filter: list,
+});
+
+/** Renders a zod error as one line that names each bad field: `command: a command is required`. */
+export function describeIssues(error: z.ZodError, prefix = ""): string {
+  return error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter((p) => p !== "").join(".");
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join("; ");
+}

@@ -1,0 +1,159 @@
+// bosund: wiring, the listening socket, and signals. Containers are held by their shims; this
+// process can die or restart at any moment without taking one down.
+import { existsSync } from "node:fs";
+import { access, chmod, constants, mkdir, rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { arch, platform, release } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { resolveRoot, resolveSocket } from "../config/paths.ts";
+import { writeFileAtomic } from "../runtime/atomic-write.ts";
+import { EventBus } from "../runtime/event-bus.ts";
+import { isAlive, readPidFile } from "../runtime/proc.ts";
+import { Runtime } from "../runtime/runtime.ts";
+import { VERSION } from "../version.ts";
+import { buildServer } from "./server.ts";
+
+const USAGE = `Usage: bosund [--root DIR] [--socket PATH] [--shim PATH] [--log-level LEVEL]
+
+  --root DIR       state directory (env BOSUN_ROOT; default /var/lib/bosun as root,
+                   else $XDG_STATE_HOME/bosun)
+  --socket PATH    API socket (env BOSUN_SOCKET; default /run/bosun/bosun.sock as root,
+                   else $XDG_RUNTIME_DIR/bosun/bosun.sock)
+  --shim PATH      the bosun-shim binary (env BOSUN_SHIM; default: the one this package built)
+  --log-level L    trace, debug, info, warn, error (env BOSUN_LOG_LEVEL; default info)
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`bosund: ${message}\n`);
+  process.exit(1);
+}
+
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((ok) => {
+    const s = connect(path);
+    s.once("connect", () => {
+      s.destroy();
+      ok(true);
+    });
+    s.once("error", () => ok(false));
+  });
+}
+
+async function main(): Promise<void> {
+  let args: ReturnType<typeof parseOpts>;
+  try {
+    args = parseOpts();
+  } catch (e) {
+    fail(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (args.version) {
+    process.stdout.write(`bosund ${VERSION}\n`);
+    return;
+  }
+  const root = resolve(resolveRoot(args.root));
+  const socket = resolve(resolveSocket(args.socket));
+  const here = dirname(fileURLToPath(import.meta.url));
+  const shimPath = resolve(args.shim ?? process.env.BOSUN_SHIM ?? `${here}/../shim/build/bosun-shim`);
+  const log = pino(
+    { level: args["log-level"] ?? process.env.BOSUN_LOG_LEVEL ?? "info", base: { pid: process.pid } },
+    pino.destination(2),
+  );
+
+  await access(shimPath, constants.X_OK).catch(() =>
+    fail(
+      `the shim is missing at ${shimPath}: build it with \`npm install\` (or \`make -C shim\`), or pass --shim`,
+    ),
+  );
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const pidFile = `${root}/bosund.pid`;
+  const other = await readPidFile(pidFile);
+  if (other && other.pid !== process.pid && (await isAlive(other.pid, other.startTime))) {
+    fail(`another bosund (pid ${other.pid}) already uses the state root ${root}`);
+  }
+  if (existsSync(socket)) {
+    if (await socketAnswers(socket)) fail(`another bosund already listens on ${socket}`);
+    await rm(socket, { force: true });
+  }
+  const { readStat } = await import("../runtime/proc.ts");
+  const self = await readStat(process.pid);
+  await writeFileAtomic(pidFile, `${process.pid} ${self?.startTime ?? 0}\n`);
+
+  const started = Date.now();
+  const events = new EventBus();
+  const runtime = new Runtime({ root, shimPath, log, events });
+  await runtime.recover();
+
+  const cgroup = existsSync("/sys/fs/cgroup/cgroup.controllers")
+    ? "v2"
+    : existsSync("/sys/fs/cgroup/memory")
+      ? "v1"
+      : "none";
+  const version = () => ({
+    version: VERSION,
+    apiVersion: "v1",
+    node: process.version,
+    os: platform(),
+    arch: arch(),
+  });
+  const app = await buildServer({
+    runtime,
+    events,
+    log,
+    version,
+    info: () => ({
+      version: VERSION,
+      root,
+      socket,
+      pid: process.pid,
+      shim: shimPath,
+      kernel: release(),
+      cgroup,
+      containers: runtime.counts(),
+      memoryRss: process.memoryUsage.rss(),
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    }),
+  });
+
+  await mkdir(dirname(socket), { recursive: true, mode: 0o755 });
+  await app.listen({ path: socket });
+  // The socket is the local capability: owner and group only.
+  await chmod(socket, 0o660);
+  log.info({ root, socket, containers: runtime.counts().total }, "bosund ready");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down; containers keep running");
+    runtime.close();
+    await app.close().catch(() => {});
+    await rm(pidFile, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGHUP", () => {});
+}
+
+function parseOpts() {
+  return parseArgs({
+    options: {
+      root: { type: "string" },
+      socket: { type: "string" },
+      shim: { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+    strict: true,
+  }).values;
+}
+
+main().catch((err) => fail(err instanceof Error ? (err.stack ?? err.message) : String(err)));

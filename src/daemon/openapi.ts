@@ -1,0 +1,143 @@
+// The OpenAPI document, derived from the same zod schemas that validate requests, so the two
+// cannot drift apart.
+import { z } from "zod";
+import {
+  Container,
+  CreateContainerRequest,
+  CreateContainerResponse,
+  DaemonInfo,
+  Event,
+  VersionInfo,
+  WaitResponse,
+} from "../api/schemas.ts";
+
+const schema = (s: z.ZodType, io: "input" | "output" = "output") =>
+  z.toJSONSchema(s, { io, unrepresentable: "any", target: "openapi-3.0" });
+
+const ErrorBody = {
+  type: "object",
+  properties: {
+    error: {
+      type: "object",
+      properties: { code: { type: "string" }, message: { type: "string" }, hint: { type: "string" } },
+      required: ["code", "message"],
+    },
+  },
+};
+
+const ok = (s: unknown) => ({
+  "200": { description: "OK", content: { "application/json": { schema: s } } },
+  default: { description: "error", content: { "application/json": { schema: ErrorBody } } },
+});
+const ref = {
+  name: "ref",
+  in: "path",
+  required: true,
+  description: "id, unambiguous id prefix, or name",
+  schema: { type: "string" },
+};
+
+let cached: object | undefined;
+
+export function openApiDocument(version: string): object {
+  cached ??= {
+    openapi: "3.0.3",
+    info: { title: "bosund API", version },
+    paths: {
+      "/v1/ping": { get: { responses: ok({ type: "object" }) } },
+      "/v1/version": { get: { responses: ok(schema(VersionInfo)) } },
+      "/v1/info": { get: { responses: ok(schema(DaemonInfo)) } },
+      "/v1/containers": {
+        get: {
+          parameters: [
+            { name: "all", in: "query", schema: { type: "boolean" } },
+            { name: "filter", in: "query", schema: { type: "array", items: { type: "string" } } },
+          ],
+          responses: ok({ type: "array", items: schema(Container) }),
+        },
+        post: {
+          requestBody: {
+            content: { "application/json": { schema: schema(CreateContainerRequest, "input") } },
+          },
+          responses: { ...ok(schema(CreateContainerResponse)), "201": { description: "created" } },
+        },
+      },
+      "/v1/containers/{ref}": {
+        get: { parameters: [ref], responses: ok(schema(Container)) },
+        delete: {
+          parameters: [ref, { name: "force", in: "query", schema: { type: "boolean" } }],
+          responses: ok({ type: "object" }),
+        },
+      },
+      "/v1/containers/{ref}/start": {
+        post: {
+          parameters: [ref],
+          responses: { ...ok(schema(Container)), "304": { description: "already running" } },
+        },
+      },
+      "/v1/containers/{ref}/stop": {
+        post: {
+          parameters: [ref, { name: "t", in: "query", schema: { type: "integer" } }],
+          responses: { ...ok(schema(Container)), "304": { description: "not running" } },
+        },
+      },
+      "/v1/containers/{ref}/restart": {
+        post: {
+          parameters: [ref, { name: "t", in: "query", schema: { type: "integer" } }],
+          responses: ok(schema(Container)),
+        },
+      },
+      "/v1/containers/{ref}/kill": {
+        post: {
+          parameters: [ref, { name: "signal", in: "query", schema: { type: "string" } }],
+          responses: ok(schema(Container)),
+        },
+      },
+      "/v1/containers/{ref}/wait": {
+        post: {
+          parameters: [
+            ref,
+            {
+              name: "condition",
+              in: "query",
+              schema: { type: "string", enum: ["not-running", "next-exit"] },
+            },
+          ],
+          responses: ok(schema(WaitResponse)),
+        },
+      },
+      "/v1/containers/{ref}/logs": {
+        get: {
+          parameters: [
+            ref,
+            ...["follow", "tail", "since", "until"].map((name) => ({
+              name,
+              in: "query",
+              schema: { type: "string" },
+            })),
+          ],
+          responses: { "200": { description: "CRI log lines, chunked", content: { "text/plain": {} } } },
+        },
+      },
+      "/v1/containers/{ref}/attach": {
+        get: {
+          parameters: [ref],
+          description:
+            "WebSocket: binary frames are [stream byte 1|2][bytes] out, stdin in; text frames are JSON control",
+          responses: { "101": { description: "upgraded" } },
+        },
+      },
+      "/v1/events": {
+        get: {
+          responses: {
+            "200": {
+              description: "NDJSON events, chunked",
+              content: { "application/x-ndjson": { schema: schema(Event) } },
+            },
+          },
+        },
+      },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,244 @@
+// The HTTP + WebSocket API under /v1. Routes only validate (one zod schema per shape), call the
+// runtime, and shape the answer; errors of every kind leave as {error: {code, message, hint?}}.
+import { Readable } from "node:stream";
+import websocket from "@fastify/websocket";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import { BosunError } from "../api/errors.ts";
+import {
+  AttachQuery,
+  CreateContainerRequest,
+  type DaemonInfo,
+  describeIssues,
+  EventsQuery,
+  KillQuery,
+  ListQuery,
+  LogsQuery,
+  RemoveQuery,
+  StopQuery,
+  type VersionInfo,
+  WaitQuery,
+} from "../api/schemas.ts";
+import { signalNumber } from "../api/signals.ts";
+import { type EventBus, eventMatches, splitPair } from "../runtime/event-bus.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import { parseTimeArg } from "../runtime/time.ts";
+import { openApiDocument } from "./openapi.ts";
+
+export interface ServerDeps {
+  runtime: Runtime;
+  events: EventBus;
+  log: Logger;
+  version: () => VersionInfo;
+  info: () => DaemonInfo;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw new BosunError("bad_request", describeIssues(r.error, where));
+  return r.data;
+}
+
+/** name=a, label=k=v … → Map(name → [a], label → [k=v]). */
+function filterMap(filters: string[] | undefined): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const f of filters ?? []) {
+    const [k, v] = splitPair(f);
+    if (v === undefined || k === "")
+      throw new BosunError("bad_request", `filter: expected KEY=VALUE, got "${f}"`);
+    m.set(k, [...(m.get(k) ?? []), v]);
+  }
+  return m;
+}
+
+function timeArg(v: string | undefined, field: string): string | undefined {
+  if (v === undefined) return undefined;
+  const t = parseTimeArg(v);
+  if (t === undefined)
+    throw new BosunError(
+      "bad_request",
+      `${field}: expected a duration like 10m, a unix time or an RFC 3339 time, got "${v}"`,
+    );
+  return t;
+}
+
+type RefParams = { Params: { ref: string } };
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  // (The pino logger is handed in as fastify's base logger type; they differ only in typing.)
+  const { runtime, events } = deps;
+  const app = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1 << 20,
+  });
+  await app.register(websocket, { options: { maxPayload: 1 << 20 } });
+
+  // An empty body is no body (POST /start has none); anything else must be JSON.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    if (body === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (e) {
+      done(new BosunError("bad_request", `body: invalid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: Error, req, reply) => {
+    if (err instanceof BosunError) {
+      if (err.status === 304) return reply.code(304).send();
+      return reply.code(err.status).send(err.toBody());
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.code(400).send(new BosunError("bad_request", err.message).toBody());
+    }
+    req.log.error({ err, url: req.url }, "request failed");
+    return reply.code(500).send(new BosunError("internal", `internal error: ${err.message}`).toBody());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .code(404)
+      .send(
+        new BosunError(
+          "not_found",
+          `no route ${req.method} ${req.url.split("?")[0]}`,
+          "see GET /v1/openapi.json",
+        ).toBody(),
+      );
+  });
+
+  app.get("/v1/ping", async () => ({ ok: true }));
+  app.get("/v1/version", async () => deps.version());
+  app.get("/v1/info", async () => deps.info());
+  app.get("/v1/openapi.json", async () => openApiDocument(deps.version().version));
+
+  app.post("/v1/containers", async (req, reply) => {
+    const body = parse(CreateContainerRequest, req.body, "");
+    reply.code(201);
+    return runtime.create(body);
+  });
+
+  app.get("/v1/containers", async (req) => {
+    const q = parse(ListQuery, req.query, "query");
+    return runtime.list(q.all ?? false, filterMap(q.filter));
+  });
+
+  app.get<RefParams>("/v1/containers/:ref", async (req) => runtime.inspect(req.params.ref));
+
+  app.post<RefParams>("/v1/containers/:ref/start", async (req) => runtime.start(req.params.ref));
+
+  app.post<RefParams>("/v1/containers/:ref/stop", async (req) => {
+    const q = parse(StopQuery, req.query, "query");
+    return runtime.stop(req.params.ref, q.t);
+  });
+
+  app.post<RefParams>("/v1/containers/:ref/restart", async (req) => {
+    const q = parse(StopQuery, req.query, "query");
+    return runtime.restart(req.params.ref, q.t);
+  });
+
+  app.post<RefParams>("/v1/containers/:ref/kill", async (req) => {
+    const q = parse(KillQuery, req.query, "query");
+    if (q.signal !== undefined && signalNumber(q.signal) === undefined) {
+      throw new BosunError("bad_request", `signal: unknown signal "${q.signal}"`);
+    }
+    return runtime.kill(req.params.ref, q.signal);
+  });
+
+  app.delete<RefParams>("/v1/containers/:ref", async (req) => {
+    const q = parse(RemoveQuery, req.query, "query");
+    return runtime.remove(req.params.ref, q.force ?? false);
+  });
+
+  app.post<RefParams>("/v1/containers/:ref/wait", async (req) => {
+    const q = parse(WaitQuery, req.query, "query");
+    const info = await runtime.wait(req.params.ref, q.condition ?? "not-running");
+    return { exitCode: info.exitCode, reason: info.reason };
+  });
+
+  app.get<RefParams>("/v1/containers/:ref/logs", async (req, reply) => {
+    const q = parse(LogsQuery, req.query, "query");
+    const abort = new AbortController();
+    const lines = runtime.logs(
+      req.params.ref,
+      {
+        ...(q.tail !== undefined && q.tail !== "all" ? { tail: Number(q.tail) } : {}),
+        ...(q.since !== undefined ? { since: timeArg(q.since, "since")! } : {}),
+        ...(q.until !== undefined ? { until: timeArg(q.until, "until")! } : {}),
+      },
+      q.follow ? abort.signal : undefined,
+    );
+    reply.raw.on("close", () => abort.abort());
+    reply.type("text/plain; charset=utf-8");
+    return reply.send(Readable.from(withNewlines(lines)));
+  });
+
+  app.get("/v1/events", async (req, reply) => {
+    const q = parse(EventsQuery, req.query, "query");
+    const since = timeArg(q.since, "since");
+    const until = timeArg(q.until, "until");
+    const filters = filterMap(q.filter);
+    const keep = (e: { time: string }) =>
+      (since === undefined || e.time >= since) && (until === undefined || e.time <= until);
+    const abort = new AbortController();
+    reply.raw.on("close", () => abort.abort());
+    async function* stream(): AsyncGenerator<string[]> {
+      const queue: string[] = [];
+      let wake: (() => void) | undefined;
+      const off =
+        until === undefined
+          ? events.subscribe((e) => {
+              if (!eventMatches(e, filters)) return;
+              queue.push(JSON.stringify(e));
+              wake?.();
+            })
+          : undefined;
+      try {
+        yield events
+          .history()
+          .filter((e) => keep(e) && eventMatches(e, filters))
+          .map((e) => JSON.stringify(e));
+        if (!off) return;
+        abort.signal.addEventListener("abort", () => wake?.());
+        while (!abort.signal.aborted) {
+          if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          yield queue.splice(0);
+        }
+      } finally {
+        off?.();
+      }
+    }
+    reply.type("application/x-ndjson");
+    // The headers go now, so a follower knows it is subscribed before the first event.
+    reply.raw.flushHeaders?.();
+    return reply.send(Readable.from(withNewlines(stream())));
+  });
+
+  app.get<RefParams>(
+    "/v1/containers/:ref/attach",
+    {
+      websocket: true,
+      preValidation: async (req) => {
+        parse(AttachQuery, req.query, "query");
+        runtime.checkAttach((req.params as { ref: string }).ref);
+      },
+    },
+    (socket, req) => {
+      const q = parse(AttachQuery, req.query, "query");
+      runtime.attach(req.params.ref, socket, {
+        stdin: q.stdin ?? false,
+        tail: q.tail === undefined ? undefined : Number(q.tail),
+      });
+    },
+  );
+
+  return app;
+}
+
+/** Turns batches of lines into chunks, each line ended by a newline; an empty batch sends nothing. */
+async function* withNewlines(batches: AsyncIterable<string[]>): AsyncGenerator<string> {
+  for await (const lines of batches) if (lines.length > 0) yield `${lines.join("\n")}\n`;
+}

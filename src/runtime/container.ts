@@ -1,0 +1,64 @@
+// A container as the daemon holds it: its immutable config (config.json, written at create,
+// before any process exists) and its observed state, which is always rebuilt from the shim's
+// files and events, never kept only in memory.
+import type { Container, ContainerState, ContainerStatus } from "../api/schemas.ts";
+
+export interface ContainerConfig {
+  id: string;
+  name: string;
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  restart: string;
+  stopSignal: string;
+  stopTimeout: number;
+  log: { maxSize: number; maxFiles: number };
+  stdin: boolean;
+  autoRemove: boolean;
+  created: string;
+}
+
+/** What the shim writes in exit.json (docs/shim.md); the daemon writes one too for a dead shim. */
+export interface ExitFile {
+  exitCode: number;
+  signal: number | null;
+  finishedAt: string;
+  reason: string;
+  restarts?: number;
+  error?: string;
+}
+
+export interface ObservedState {
+  status: ContainerStatus;
+  pid: number | null;
+  restarts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  signal: number | null;
+  reason: string | null;
+  error: string | null;
+}
+
+export function initialState(): ObservedState {
+  return {
+    status: "created",
+    pid: null,
+    restarts: 0,
+    startedAt: null,
+    finishedAt: null,
+    exitCode: null,
+    signal: null,
+    reason: null,
+    error: null,
+  };
+}
+
+export function toApi(config: ContainerConfig, state: ObservedState, stateDir: string): Container {
+  const apiState: ContainerState = {
+    ...state,
+    running: state.status === "running" || state.status === "restarting",
+  };
+  return { ...config, state: apiState, stateDir };
+}

@@ -1,0 +1,65 @@
+// Runtime events (create, start, die, restart, stop, kill, destroy, attach, detach), kept in a
+// bounded in-memory ring for `--since` and pushed to followers as they happen.
+import type { Event } from "../api/schemas.ts";
+import { nowIso } from "./time.ts";
+
+export type EventInput = Omit<Event, "seq" | "time" | "type">;
+type Listener = (e: Event) => void;
+
+export class EventBus {
+  private readonly ring: Event[] = [];
+  private readonly listeners = new Set<Listener>();
+  private seq = 0;
+
+  constructor(private readonly capacity = 10_000) {}
+
+  emit(input: EventInput): Event {
+    const e: Event = { seq: ++this.seq, time: nowIso(), type: "container", ...input };
+    this.ring.push(e);
+    if (this.ring.length > this.capacity) this.ring.shift();
+    for (const l of this.listeners) l(e);
+    return e;
+  }
+
+  history(): readonly Event[] {
+    return this.ring;
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+}
+
+/**
+ * Docker-style event filters: container=ID|NAME (prefix of the id too), event=ACTION,
+ * label=KEY or KEY=VALUE (matched against the event's attributes), type=container.
+ */
+export function eventMatches(e: Event, filters: Map<string, string[]>): boolean {
+  for (const [key, values] of filters) {
+    const ok = values.some((v) => {
+      switch (key) {
+        case "container":
+          return e.name === v || e.id.startsWith(v);
+        case "event":
+        case "action":
+          return e.action === v;
+        case "type":
+          return e.type === v;
+        case "label": {
+          const [k, val] = splitPair(v);
+          return val === undefined ? k in e.attributes : e.attributes[k] === val;
+        }
+        default:
+          return false;
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+export function splitPair(s: string): [string, string | undefined] {
+  const i = s.indexOf("=");
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}

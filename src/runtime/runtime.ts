@@ -1,0 +1,647 @@
+// The containers of this node. Each is a directory under <root>/containers/<id>/ holding its
+// config (written here, at create) and the facts its shim writes; the daemon keeps one event
+// subscription per live shim and rebuilds everything else from those files after a restart.
+import { EventEmitter } from "node:events";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { WebSocket } from "ws";
+import { BosunError } from "../api/errors.ts";
+import { type Container, type CreateContainerSpec, ID_PATTERN } from "../api/schemas.ts";
+import { signalNumber } from "../api/signals.ts";
+import { writeFileAtomic } from "./atomic-write.ts";
+import { AttachSession } from "./attach-session.ts";
+import { type ContainerConfig, type ExitFile, initialState, type ObservedState, toApi } from "./container.ts";
+import { type EventBus, splitPair } from "./event-bus.ts";
+import { generateName, newId } from "./ids.ts";
+import { type LogQuery, readLogs } from "./logs.ts";
+import { killOrphans } from "./orphans.ts";
+import { isAlive, readPidFile } from "./proc.ts";
+import { launchShim } from "./shim-launcher.ts";
+import { ShimConnection, type ShimEvent } from "./shim-protocol.ts";
+import { type Action, transition } from "./state-machine.ts";
+import { nowIso } from "./time.ts";
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const DEFAULT_LOG = { maxSize: 10 * 1024 * 1024, maxFiles: 3 };
+
+interface Entry {
+  config: ContainerConfig;
+  dir: string;
+  state: ObservedState;
+  /** The daemon's event subscription to the shim, while one lives. */
+  conn: ShimConnection | undefined;
+  shimPid: number | undefined;
+  attach: Set<AttachSession>;
+  starting: Promise<Container> | undefined;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  reason: string | null;
+  final: boolean;
+}
+
+export interface RuntimeDeps {
+  root: string;
+  shimPath: string;
+  log: Logger;
+  events: EventBus;
+}
+
+export class Runtime {
+  private readonly byId = new Map<string, Entry>();
+  private readonly byName = new Map<string, Entry>();
+  /** `exit:<id>` fires with an ExitInfo on every exit of a container's process. */
+  private readonly exits = new EventEmitter();
+  private readonly dir: string;
+
+  constructor(private readonly deps: RuntimeDeps) {
+    this.dir = join(deps.root, "containers");
+    this.exits.setMaxListeners(0);
+  }
+
+  // ---- queries ----
+
+  resolve(ref: string): Entry {
+    const byName = this.byName.get(ref);
+    if (byName) return byName;
+    if (/^[0-9a-f]{1,64}$/.test(ref)) {
+      const exact = this.byId.get(ref);
+      if (exact) return exact;
+      let found: Entry | undefined;
+      for (const [id, e] of this.byId) {
+        if (!id.startsWith(ref)) continue;
+        if (found)
+          throw new BosunError("ambiguous", `the id prefix "${ref}" matches more than one container`);
+        found = e;
+      }
+      if (found) return found;
+    }
+    throw new BosunError("not_found", `no such container: ${ref}`);
+  }
+
+  inspect(ref: string): Container {
+    const e = this.resolve(ref);
+    return toApi(e.config, e.state, e.dir);
+  }
+
+  /** Filters as Docker's: name=, id=, label=KEY or KEY=VALUE, status=. All must hold. */
+  list(all: boolean, filters: Map<string, string[]>): Container[] {
+    for (const key of filters.keys()) {
+      if (!LIST_FILTERS.includes(key)) {
+        throw new BosunError(
+          "bad_request",
+          `filter: unknown filter "${key}" (use ${LIST_FILTERS.join(", ")})`,
+        );
+      }
+    }
+    const out: Container[] = [];
+    for (const e of this.byId.values()) {
+      const running = e.state.status === "running" || e.state.status === "restarting";
+      if (!all && !running && !filters.has("status")) continue;
+      if (!matches(e, filters)) continue;
+      out.push(toApi(e.config, e.state, e.dir));
+    }
+    return out.sort((a, b) => (a.created < b.created ? 1 : -1));
+  }
+
+  counts(): Record<"total" | "running" | "restarting" | "exited" | "created", number> {
+    const c = { total: 0, running: 0, restarting: 0, exited: 0, created: 0 };
+    for (const e of this.byId.values()) {
+      c.total++;
+      if (e.state.status in c) c[e.state.status as keyof typeof c]++;
+    }
+    return c;
+  }
+
+  // ---- create ----
+
+  async create(req: CreateContainerSpec): Promise<{ id: string; name: string }> {
+    if (req.name !== undefined && this.byName.has(req.name)) {
+      throw new BosunError(
+        "name_in_use",
+        `the name "${req.name}" is already in use by ${this.byName.get(req.name)!.config.id.slice(0, 12)}`,
+      );
+    }
+    if (req.autoRemove && req.restart && req.restart !== "no") {
+      throw new BosunError(
+        "bad_request",
+        'autoRemove: cannot be combined with a restart policy other than "no"',
+      );
+    }
+    const id = newId();
+    const name = req.name ?? generateName((n) => this.byName.has(n));
+    const config: ContainerConfig = {
+      id,
+      name,
+      command: req.command,
+      cwd: req.cwd ?? "/",
+      env: { PATH: DEFAULT_PATH, ...req.env },
+      labels: req.labels ?? {},
+      restart: req.restart ?? "no",
+      stopSignal: req.stopSignal ?? "SIGTERM",
+      stopTimeout: req.stopTimeout ?? 10,
+      log: {
+        maxSize: req.log?.maxSize ?? DEFAULT_LOG.maxSize,
+        maxFiles: req.log?.maxFiles ?? DEFAULT_LOG.maxFiles,
+      },
+      stdin: req.stdin ?? false,
+      autoRemove: req.autoRemove ?? false,
+      created: nowIso(),
+    };
+    const entry = this.add(config, initialState());
+    try {
+      await mkdir(entry.dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(join(entry.dir, "config.json"), JSON.stringify(config));
+    } catch (err) {
+      this.forget(entry);
+      await rm(entry.dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.emit(entry, "create");
+    return { id, name };
+  }
+
+  private add(config: ContainerConfig, state: ObservedState): Entry {
+    const entry: Entry = {
+      config,
+      dir: join(this.dir, config.id),
+      state,
+      conn: undefined,
+      shimPid: undefined,
+      attach: new Set(),
+      starting: undefined,
+    };
+    this.byId.set(config.id, entry);
+    this.byName.set(config.name, entry);
+    return entry;
+  }
+
+  private forget(e: Entry): void {
+    this.byId.delete(e.config.id);
+    if (this.byName.get(e.config.name) === e) this.byName.delete(e.config.name);
+  }
+
+  // ---- start ----
+
+  start(ref: string): Promise<Container> {
+    const e = this.resolve(ref);
+    if (e.starting) return e.starting;
+    this.move(e, "start");
+    e.starting = this.doStart(e).finally(() => {
+      e.starting = undefined;
+    });
+    return e.starting;
+  }
+
+  private async doStart(e: Entry): Promise<Container> {
+    // Facts of the previous run go first: an exit.json left behind would read as "exited".
+    await Promise.all(
+      ["exit.json", "status.json", "shim.pid", "container.pid"].map((f) =>
+        rm(join(e.dir, f), { force: true }),
+      ),
+    );
+    const started = await launchShim(this.deps.shimPath, e.config, e.dir);
+    e.shimPid = started.shimPid;
+    e.state = { ...initialState(), pid: started.containerPid };
+    await this.subscribe(e);
+    // Attach clients that were waiting for this start connect before the process may run.
+    await Promise.all([...e.attach].map((s) => this.connectAttach(e, s)));
+    try {
+      const reply = await e.conn!.request("S");
+      // The shim's start event may come after its reply; the answer must already say running.
+      if (e.state.status === "created") {
+        e.state = {
+          ...e.state,
+          status: "running",
+          pid: Number(reply.split(" ")[1]) || e.state.pid,
+          startedAt: nowIso(),
+        };
+      }
+    } catch (err) {
+      // The shim reports the failed exec as a final exit (reason exec-failed) and ends itself.
+      throw new BosunError("exec_failed", `cannot start ${e.config.name}: ${(err as Error).message}`);
+    }
+    return toApi(e.config, e.state, e.dir);
+  }
+
+  private ctlPath(e: Entry): string {
+    return join(e.dir, "ctl.sock");
+  }
+
+  /** Opens the daemon's event subscription to a live shim. */
+  private async subscribe(e: Entry): Promise<void> {
+    const conn = await ShimConnection.open(this.ctlPath(e), {
+      onEvent: (ev) => this.onShimEvent(e, ev),
+      onClose: () => {
+        if (e.conn === conn) e.conn = undefined;
+        void this.onShimGone(e).catch((err) => this.deps.log.error({ err, id: e.config.id }, "shim gone"));
+      },
+    });
+    e.conn = conn;
+    await conn.request("W");
+  }
+
+  private onShimEvent(e: Entry, ev: ShimEvent): void {
+    const s = e.state;
+    const num = (v: unknown) => (typeof v === "number" ? v : null);
+    const str = (v: unknown) => (typeof v === "string" ? v : null);
+    switch (ev.type) {
+      case "status": {
+        const st =
+          ev.state === "exited"
+            ? "exited"
+            : ev.state === "created"
+              ? "created"
+              : ev.state === "restarting"
+                ? "restarting"
+                : "running";
+        e.state = {
+          ...s,
+          status: s.status === "removing" ? "removing" : st,
+          pid: num(ev.pid),
+          restarts: num(ev.restarts) ?? 0,
+          startedAt: str(ev.startedAt),
+          finishedAt: str(ev.finishedAt),
+          exitCode: num(ev.exitCode),
+          signal: num(ev.signal),
+        };
+        return;
+      }
+      case "start":
+        e.state = {
+          ...s,
+          status: transition(s.status, "started", e.config.name),
+          pid: num(ev.pid),
+          restarts: num(ev.restarts) ?? s.restarts,
+          startedAt: str(ev.time),
+          finishedAt: null,
+          exitCode: null,
+          signal: null,
+          reason: null,
+          error: null,
+        };
+        this.emit(e, "start", { restarts: String(e.state.restarts) });
+        return;
+      case "exit": {
+        const final = ev.final === true;
+        const exitCode = num(ev.exitCode) ?? 255;
+        e.state = {
+          ...s,
+          pid: null,
+          finishedAt: str(ev.time),
+          exitCode,
+          signal: num(ev.signal),
+          reason: str(ev.reason),
+          error: str(ev.error),
+        };
+        if (final) this.markExited(e);
+        else e.state.status = transition(s.status, "restarting", e.config.name);
+        const attrs: Record<string, string> = { exitCode: String(exitCode) };
+        if (e.state.signal !== null) attrs.signal = String(e.state.signal);
+        if (e.state.reason) attrs.reason = e.state.reason;
+        this.emit(e, "die", attrs);
+        this.exits.emit(`exit:${e.config.id}`, {
+          exitCode,
+          reason: e.state.reason,
+          final,
+        } satisfies ExitInfo);
+        if (final) this.afterFinalExit(e);
+        return;
+      }
+      case "restart":
+        e.state = {
+          ...s,
+          status: transition(s.status, "restarting", e.config.name),
+          restarts: num(ev.restarts) ?? s.restarts,
+        };
+        this.emit(e, "restart", {
+          restarts: String(e.state.restarts),
+          delayMs: String(num(ev.delayMs) ?? 0),
+          policy: e.config.restart,
+        });
+        return;
+    }
+  }
+
+  private markExited(e: Entry): void {
+    e.state.status = transition(e.state.status, "exited", e.config.name);
+    e.state.pid = null;
+  }
+
+  private afterFinalExit(e: Entry): void {
+    for (const s of e.attach) {
+      s.finish({ type: "exit", exitCode: e.state.exitCode ?? 255, reason: e.state.reason, final: true });
+    }
+    if (e.config.autoRemove && e.state.status !== "removing") {
+      void this.remove(e.config.id, false).catch((err) => this.deps.log.error({ err }, "auto-remove failed"));
+    }
+  }
+
+  /** The shim's connection closed: it ended (exit.json says how) or it died (we say so). */
+  private async onShimGone(e: Entry): Promise<void> {
+    if (e.state.status === "exited" || e.state.status === "created") return;
+    const exit = await readJson<ExitFile>(join(e.dir, "exit.json"));
+    if (exit) {
+      this.applyExitFile(e, exit, true);
+      return;
+    }
+    const shim = await readPidFile(join(e.dir, "shim.pid"));
+    if (shim && (await isAlive(shim.pid, shim.startTime))) {
+      // Still alive: the connection broke, not the shim. Subscribe again.
+      await this.subscribe(e).catch(() => this.onShimGone(e));
+      return;
+    }
+    await this.reportDeadShim(e, shim?.pid);
+  }
+
+  private applyExitFile(e: Entry, exit: ExitFile, announce: boolean): void {
+    e.state = {
+      ...e.state,
+      pid: null,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      finishedAt: exit.finishedAt,
+      reason: exit.reason,
+      error: exit.error ?? null,
+      restarts: exit.restarts ?? e.state.restarts,
+    };
+    this.markExited(e);
+    if (announce) {
+      this.emit(e, "die", { exitCode: String(exit.exitCode), reason: exit.reason });
+      this.exits.emit(`exit:${e.config.id}`, {
+        exitCode: exit.exitCode,
+        reason: exit.reason,
+        final: true,
+      } satisfies ExitInfo);
+    }
+    this.afterFinalExit(e);
+  }
+
+  /** A shim that died without exit.json: kill what it left, and record the fact ourselves. */
+  private async reportDeadShim(e: Entry, shimPid: number | undefined): Promise<void> {
+    const container = await readPidFile(join(e.dir, "container.pid"));
+    const killed = await killOrphans(shimPid ?? e.shimPid, container);
+    // It may have written exit.json in its last moment; then that is the truth.
+    const late = await readJson<ExitFile>(join(e.dir, "exit.json"));
+    if (late) return this.applyExitFile(e, late, true);
+    const exit: ExitFile = {
+      exitCode: 255,
+      signal: null,
+      finishedAt: nowIso(),
+      reason: "shim-died",
+      restarts: e.state.restarts,
+      error: `the shim died without recording an exit; ${killed} orphaned process(es) killed`,
+    };
+    await writeFileAtomic(join(e.dir, "exit.json"), JSON.stringify(exit));
+    this.deps.log.warn({ id: e.config.id, killed }, "shim died without an exit file");
+    this.applyExitFile(e, exit, true);
+  }
+
+  // ---- stop, kill, restart, remove ----
+
+  async stop(ref: string, timeoutSeconds?: number): Promise<Container> {
+    const e = this.resolve(ref);
+    this.move(e, "stop");
+    await this.stopEntry(e, e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
+    this.emit(e, "stop");
+    return toApi(e.config, e.state, e.dir);
+  }
+
+  private async stopEntry(e: Entry, signal: string, timeoutSeconds: number): Promise<void> {
+    const ended = this.finalExit(e);
+    const conn = await this.connection(e);
+    await conn.request("T", `${signalNumber(signal)} ${Math.round(timeoutSeconds * 1000)}`);
+    await ended;
+  }
+
+  /** Resolves at the container's final exit (at once when it is not running). */
+  private finalExit(e: Entry): Promise<void> {
+    return new Promise((resolve) => {
+      if (e.state.status === "exited" || e.state.status === "created") return resolve();
+      const on = (info: ExitInfo) => {
+        if (!info.final) return;
+        this.exits.off(`exit:${e.config.id}`, on);
+        resolve();
+      };
+      this.exits.on(`exit:${e.config.id}`, on);
+    });
+  }
+
+  private async connection(e: Entry): Promise<ShimConnection> {
+    if (!e.conn || e.conn.isClosed) await this.subscribe(e);
+    return e.conn!;
+  }
+
+  async kill(ref: string, signal = "SIGKILL"): Promise<Container> {
+    const e = this.resolve(ref);
+    const n = signalNumber(signal);
+    if (n === undefined) throw new BosunError("bad_request", `signal: unknown signal "${signal}"`);
+    this.move(e, "kill");
+    const conn = await this.connection(e);
+    await conn.request("K", String(n)).catch((err: Error) => {
+      throw new BosunError("conflict", `cannot kill ${e.config.name}: ${err.message}`);
+    });
+    this.emit(e, "kill", { signal: String(n) });
+    return toApi(e.config, e.state, e.dir);
+  }
+
+  async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
+    const e = this.resolve(ref);
+    if (e.state.status === "running" || e.state.status === "restarting") {
+      this.move(e, "stop");
+      await this.stopEntry(e, e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
+    }
+    const c = await this.start(e.config.id);
+    this.emit(e, "restart", { manual: "true" });
+    return c;
+  }
+
+  async remove(ref: string, force: boolean): Promise<{ id: string; name: string }> {
+    const e = this.resolve(ref);
+    const was = e.state.status;
+    e.state.status = transition(was, "remove", e.config.name, force);
+    try {
+      if (was === "running" || was === "restarting") await this.stopEntry(e, "SIGKILL", 0);
+      await e.starting?.catch(() => {});
+      for (const s of e.attach) s.fail("conflict", `${e.config.name} was removed`);
+      e.conn?.close();
+      await rm(e.dir, { recursive: true, force: true });
+    } catch (err) {
+      e.state.status = was === "running" || was === "restarting" ? "exited" : was;
+      throw err;
+    }
+    this.forget(e);
+    this.emit(e, "destroy");
+    return { id: e.config.id, name: e.config.name };
+  }
+
+  // ---- wait, logs, attach ----
+
+  wait(ref: string, condition: "not-running" | "next-exit"): Promise<ExitInfo> {
+    const e = this.resolve(ref);
+    const running = e.state.status === "running" || e.state.status === "restarting";
+    if (condition === "not-running" && !running && e.state.status !== "removing") {
+      return Promise.resolve({ exitCode: e.state.exitCode ?? 0, reason: e.state.reason, final: true });
+    }
+    return new Promise((resolve) => {
+      const on = (info: ExitInfo) => {
+        if (condition === "not-running" && !info.final) return;
+        this.exits.off(`exit:${e.config.id}`, on);
+        resolve(info);
+      };
+      this.exits.on(`exit:${e.config.id}`, on);
+    });
+  }
+
+  logs(ref: string, q: LogQuery, follow: AbortSignal | undefined): AsyncGenerator<string[]> {
+    const e = this.resolve(ref);
+    return readLogs(
+      e.dir,
+      e.config.log.maxFiles,
+      q,
+      follow ? { done: this.finalExit(e), signal: follow } : undefined,
+    );
+  }
+
+  /** Checks that ref can be attached to; throws the API error before any upgrade happens. */
+  checkAttach(ref: string): void {
+    const e = this.resolve(ref);
+    transition(e.state.status, "attach", e.config.name);
+  }
+
+  attach(ref: string, ws: WebSocket, opts: { stdin: boolean; tail: number | undefined }): void {
+    const e = this.resolve(ref);
+    try {
+      transition(e.state.status, "attach", e.config.name);
+    } catch (err) {
+      const be = err as BosunError;
+      const s = new AttachSession(ws, opts, () => {});
+      s.fail(be.code, be.message);
+      return;
+    }
+    const session = new AttachSession(ws, opts, () => {
+      e.attach.delete(session);
+      this.emit(e, "detach");
+    });
+    e.attach.add(session);
+    this.emit(e, "attach");
+    // A created container's sessions connect in doStart, before the process is let go.
+    if (e.state.status !== "created" && !e.starting) void this.connectAttach(e, session);
+  }
+
+  private connectAttach(e: Entry, session: AttachSession): Promise<void> {
+    const onShimClosed = () => {
+      // The container's end finishes the session with its real exit (afterFinalExit); if the
+      // container is still running after a grace period, the shim dropped a reader that fell behind.
+      const timer = setTimeout(() => {
+        session.fail(
+          "conflict",
+          "attach fell too far behind the output and was dropped; the log has everything",
+        );
+      }, 2000);
+      void this.finalExit(e).then(() => clearTimeout(timer));
+    };
+    return session
+      .connect(this.ctlPath(e), onShimClosed)
+      .catch((err: Error) => session.fail("shim_failed", `cannot attach: ${err.message}`));
+  }
+
+  // ---- recovery ----
+
+  /** Rebuilds every container from its directory: reconnects live shims, reports dead ones. */
+  async recover(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const names = (await readdir(this.dir)).filter((n) => ID_PATTERN.test(n));
+    await Promise.all(
+      names.map((id) =>
+        this.recoverOne(id).catch((err) => this.deps.log.error({ err, id }, "cannot recover container")),
+      ),
+    );
+  }
+
+  private async recoverOne(id: string): Promise<void> {
+    const dir = join(this.dir, id);
+    const config = await readJson<ContainerConfig>(join(dir, "config.json"));
+    if (!config || config.id !== id) {
+      this.deps.log.warn({ id }, "no readable config.json; leaving the directory alone");
+      return;
+    }
+    const e = this.add(config, initialState());
+    const exit = await readJson<ExitFile>(join(dir, "exit.json"));
+    if (exit) return this.applyExitFile(e, exit, false);
+    const shim = await readPidFile(join(dir, "shim.pid"));
+    if (!shim) return; // created, never started
+    e.shimPid = shim.pid;
+    const status = await readJson<Record<string, unknown>>(join(dir, "status.json"));
+    if (status) this.onShimEvent(e, { ...status, type: "status" });
+    if (await isAlive(shim.pid, shim.startTime)) {
+      try {
+        await this.subscribe(e);
+        return;
+      } catch (err) {
+        this.deps.log.warn({ err, id }, "live shim, but its control socket does not answer");
+      }
+      if (await isAlive(shim.pid, shim.startTime)) return;
+    }
+    if (e.state.status === "created") e.state.status = "running"; // so the dead shim is reported
+    await this.reportDeadShim(e, shim.pid);
+  }
+
+  /** Closes the daemon's side only: containers and their shims keep running. */
+  close(): void {
+    for (const e of this.byId.values()) {
+      for (const s of e.attach) s.fail("unreachable", "bosund is shutting down");
+      e.conn?.close();
+    }
+  }
+
+  // ---- helpers ----
+
+  private move(e: Entry, action: Action): void {
+    e.state.status = transition(e.state.status, action, e.config.name);
+  }
+
+  private emit(e: Entry, action: string, attrs: Record<string, string> = {}): void {
+    this.deps.events.emit({
+      action,
+      id: e.config.id,
+      name: e.config.name,
+      attributes: { ...e.config.labels, ...attrs },
+    });
+  }
+}
+
+const LIST_FILTERS = ["name", "id", "label", "status"];
+
+function matches(e: Entry, filters: Map<string, string[]>): boolean {
+  for (const [key, values] of filters) {
+    const ok = values.some((v) => {
+      switch (key) {
+        case "name":
+          return e.config.name.includes(v);
+        case "id":
+          return e.config.id.startsWith(v);
+        case "status":
+          return e.state.status === v;
+        case "label": {
+          const [k, val] = splitPair(v);
+          return val === undefined ? k in e.config.labels : e.config.labels[k] === val;
+        }
+        default:
+          return false;
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}

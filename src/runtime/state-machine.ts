@@ -1,0 +1,72 @@
+// A container's lifecycle, with one guarded transition function. Every change of status goes
+// through transition(), so an illegal move is an API error, never a silent corruption.
+import { BosunError } from "../api/errors.ts";
+import type { ContainerStatus } from "../api/schemas.ts";
+
+export type Action =
+  | "start" // a client asks to start
+  | "started" // the shim reports the process running
+  | "restarting" // the shim scheduled a restart by policy
+  | "exited" // the process ended for good (final exit, or the shim died)
+  | "stop"
+  | "kill"
+  | "remove"
+  | "attach";
+
+/**
+ * Returns the status after `action`, or throws the BosunError the API should answer with.
+ * `name` is only for the message. `force` lets remove through a running container.
+ */
+export function transition(
+  from: ContainerStatus,
+  action: Action,
+  name: string,
+  force = false,
+): ContainerStatus {
+  if (from === "removing") {
+    // The shim's own reports are facts, not requests: they never undo a removal.
+    if (action === "exited" || action === "started" || action === "restarting") return "removing";
+    throw new BosunError("conflict", `cannot ${action} ${name}: it is being removed`);
+  }
+  const running = from === "running" || from === "restarting";
+  switch (action) {
+    case "start":
+      if (running) throw new BosunError("not_modified", `${name} is already running`);
+      return from;
+    case "started":
+      return "running";
+    case "restarting":
+      return "restarting";
+    case "exited":
+      return "exited";
+    case "stop":
+      if (!running) throw new BosunError("not_modified", `${name} is not running`);
+      return from;
+    case "kill":
+      if (from !== "running") {
+        throw new BosunError(
+          "conflict",
+          `cannot kill ${name}: it is ${from === "restarting" ? "restarting" : "not running"}`,
+        );
+      }
+      return from;
+    case "remove":
+      if (running && !force) {
+        throw new BosunError(
+          "conflict",
+          `cannot remove ${name}: it is running`,
+          "stop it first, or remove it with force (`bosun rm -f`)",
+        );
+      }
+      return "removing";
+    case "attach":
+      if (from === "exited") {
+        throw new BosunError(
+          "conflict",
+          `cannot attach to ${name}: it has exited`,
+          "start it first: `bosun start -a`",
+        );
+      }
+      return from;
+  }
+}

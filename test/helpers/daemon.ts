@@ -1,0 +1,149 @@
+// Starts a real bosund with its own temp state root and socket, so test files run in parallel,
+// and cleans up every process it started, by pid: the daemon, and every shim and container
+// process group recorded under its state root (shims outlive the daemon by design).
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { BosunClient } from "../../src/api/client.ts";
+import { nodeTransport } from "../../src/cli/transport.ts";
+import { isAlive, readPidFile } from "../../src/runtime/proc.ts";
+
+export const REPO = resolve(import.meta.dirname, "../..");
+export const BOSUND = join(REPO, "dist/bosund.js");
+export const BOSUN = join(REPO, "dist/bosun.js");
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestDaemon {
+  root: string;
+  socket: string;
+  pid: number;
+  client: BosunClient;
+  /** Runs the real CLI against this daemon. */
+  cli(
+    args: string[],
+    opts?: { input?: string; env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<RunResult>;
+  /** Starts the CLI and hands back the child, for streaming tests. */
+  spawnCli(args: string[]): ChildProcess;
+  kill9(): Promise<void>;
+  /** SIGTERM, and the daemon's exit code once it is gone. */
+  terminate(): Promise<number | null>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function launch(root: string, socket: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BOSUND, "--root", root, "--socket", socket], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, BOSUN_LOG_LEVEL: process.env.BOSUN_LOG_LEVEL ?? "info" },
+  });
+  let log = "";
+  await new Promise<void>((ok, fail) => {
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (log.includes("bosund ready")) {
+        child.stderr!.off("data", onData);
+        child.stderr!.resume();
+        ok();
+      }
+    };
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => fail(new Error(`bosund exited with ${code} before it was ready:\n${log}`)));
+  });
+  child.removeAllListeners("exit");
+  return child;
+}
+
+export async function startDaemon(): Promise<TestDaemon> {
+  const root = await mkdtemp(join(tmpdir(), "bosun-test-"));
+  const socket = join(root, "bosun.sock");
+  let child = await launch(root, socket);
+  const client = new BosunClient(nodeTransport(socket));
+  const d: TestDaemon = {
+    root,
+    socket,
+    get pid() {
+      return child.pid!;
+    },
+    client,
+    cli(args, opts = {}) {
+      return new Promise((ok) => {
+        const c = spawn(process.execPath, [BOSUN, ...args], {
+          env: { ...process.env, BOSUN_SOCKET: socket, ...opts.env },
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        c.stdout.on("data", (b) => (stdout += b));
+        c.stderr.on("data", (b) => (stderr += b));
+        const timer = setTimeout(() => c.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
+        c.on("close", (code, sig) => {
+          clearTimeout(timer);
+          ok({ code: code ?? (sig ? 128 : 1), stdout, stderr });
+        });
+        if (opts.input !== undefined) c.stdin.end(opts.input);
+        else c.stdin.end();
+      });
+    },
+    spawnCli(args) {
+      return spawn(process.execPath, [BOSUN, ...args], {
+        env: { ...process.env, BOSUN_SOCKET: socket },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+    },
+    async kill9() {
+      const exited = new Promise((ok) => child.once("exit", ok));
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async terminate() {
+      const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
+      child.kill("SIGTERM");
+      return exited;
+    },
+    async restart() {
+      child = await launch(root, socket);
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        // The clean path first: the daemon stops and removes what it runs.
+        const all = await client.list({ all: true }).catch(() => []);
+        await Promise.all(all.map((c) => client.remove(c.id, { force: true }).catch(() => {})));
+        const exited = new Promise((ok) => child.once("exit", ok));
+        child.kill("SIGKILL");
+        await exited;
+      }
+      await killRecorded(root);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return d;
+}
+
+/** SIGKILLs every shim and container process group recorded under a state root. */
+export async function killRecorded(root: string): Promise<void> {
+  const dir = join(root, "containers");
+  const ids = await readdir(dir).catch(() => [] as string[]);
+  for (const id of ids) {
+    for (const file of ["container.pid", "shim.pid"]) {
+      const rec = await readPidFile(join(dir, id, file));
+      if (!rec || !(await isAlive(rec.pid, rec.startTime))) continue;
+      if (file === "container.pid") tryKill(-rec.pid);
+      tryKill(rec.pid);
+    }
+  }
+}
+
+function tryKill(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
