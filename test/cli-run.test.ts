@@ -141,4 +141,10 @@ describe("bosun run", () => {
     assert.equal(r.code, 127);
     assert.match(r.stderr, /^bosun: .*\/nonexistent\/binary.*\n/);
   });
+
+  test("a command that is not executable fails with 126, with --rm and -d too", async () => {
+    assert.equal((await d.cli(["run", "--", "/etc/passwd"])).code, 126);
+    assert.equal((await d.cli(["run", "--rm", "--", "/etc/passwd"])).code, 126);
+    assert.equal((await d.cli(["run", "-d", "--rm", "--", "/nonexistent/binary"])).code, 127);
+  });
 });

@@ -100,6 +100,10 @@ test("follow keeps going across a rotation", async () => {
   for await (const r of d.client.logs(id, { follow: true })) text += r.partial ? r.text : `${r.text}\n`;
   const lines = text.trim().split("\n");
   assert.equal(lines.at(-1), "last");
-  assert.deepEqual(lines.slice(0, -1).map(Number), Array.from({ length: 3000 }, (_, i) => i + 1), "no line skipped or repeated");
+  assert.deepEqual(
+    lines.slice(0, -1).map(Number),
+    Array.from({ length: 3000 }, (_, i) => i + 1),
+    "no line skipped or repeated",
+  );
   await d.client.remove(id);
 });

@@ -23,7 +23,11 @@ async function shimEnds(stateDir: string): Promise<() => Promise<boolean>> {
   const closed = new Promise<void>((resolve) => {
     ShimConnection.open(`${stateDir}/ctl.sock`, { onClose: resolve }).catch(() => resolve());
   });
-  const exists = (f: string) => access(`${stateDir}/${f}`).then(() => true, () => false);
+  const exists = (f: string) =>
+    access(`${stateDir}/${f}`).then(
+      () => true,
+      () => false,
+    );
   return async () => {
     await closed;
     return (await exists("exit.json")) && !(await exists("ctl.sock"));

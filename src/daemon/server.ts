@@ -21,7 +21,7 @@ import {
   WaitQuery,
 } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
-import { type EventBus, eventMatches, splitPair } from "../runtime/event-bus.ts";
+import { EVENT_FILTERS, type EventBus, eventMatches, splitPair } from "../runtime/event-bus.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { parseTimeArg } from "../runtime/time.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -72,6 +72,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
+    // On shutdown, streams (logs -f, events, wait) must not hold bosund up.
+    forceCloseConnections: true,
   });
   await app.register(websocket, { options: { maxPayload: 1 << 20 } });
 
@@ -180,6 +182,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const since = timeArg(q.since, "since");
     const until = timeArg(q.until, "until");
     const filters = filterMap(q.filter);
+    for (const key of filters.keys()) {
+      if (!EVENT_FILTERS.includes(key)) {
+        throw new BosunError(
+          "bad_request",
+          `filter: unknown filter "${key}" (use ${EVENT_FILTERS.join(", ")})`,
+        );
+      }
+    }
     const keep = (e: { time: string }) =>
       (since === undefined || e.time >= since) && (until === undefined || e.time <= until);
     const abort = new AbortController();

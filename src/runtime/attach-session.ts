@@ -17,6 +17,11 @@ export class AttachSession {
   private conn: ShimConnection | undefined;
   private readonly queued: (() => void)[] = [];
   private ended = false;
+  private markDone: () => void = () => {};
+  /** Resolves when the session has ended, for whatever reason. */
+  readonly done = new Promise<void>((resolve) => {
+    this.markDone = resolve;
+  });
 
   constructor(
     private readonly ws: WebSocket,
@@ -30,6 +35,10 @@ export class AttachSession {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  get isConnected(): boolean {
+    return this.conn !== undefined && !this.conn.isClosed;
   }
 
   /**
@@ -77,6 +86,7 @@ export class AttachSession {
     this.ended = true;
     this.conn?.close();
     this.onEnd();
+    this.markDone();
   }
 
   private output(stream: "stdout" | "stderr", data: Buffer): void {

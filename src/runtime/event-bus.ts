@@ -31,6 +31,8 @@ export class EventBus {
   }
 }
 
+export const EVENT_FILTERS = ["container", "event", "action", "type", "label"];
+
 /**
  * Docker-style event filters: container=ID|NAME (prefix of the id too), event=ACTION,
  * label=KEY or KEY=VALUE (matched against the event's attributes), type=container.

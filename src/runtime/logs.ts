@@ -32,7 +32,8 @@ async function tailLines(files: LogFile[], n: number): Promise<string[]> {
       for (let j = lines.length - 1; j >= 0; j--) {
         const line = lines[j]!;
         if (line === "") continue;
-        if (isFull(line)) {
+        // A line ends with an F record; fragments at the very end (no newline yet) make one too.
+        if (isFull(line) || out.length === 0) {
           if (full === n) break;
           full++;
         }

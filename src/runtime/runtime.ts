@@ -4,6 +4,7 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { BosunError } from "../api/errors.ts";
@@ -208,6 +209,9 @@ export class Runtime {
     await this.subscribe(e);
     // Attach clients that were waiting for this start connect before the process may run.
     await Promise.all([...e.attach].map((s) => this.connectAttach(e, s)));
+    // An exec failure is reported twice: the reply to S, and the final exit (exit code 127 or
+    // 126). The answer waits for the exit so a following `wait` or `inspect` sees it.
+    const exited = this.nextFinalExit(e);
     try {
       const reply = await e.conn!.request("S");
       // The shim's start event may come after its reply; the answer must already say running.
@@ -220,7 +224,7 @@ export class Runtime {
         };
       }
     } catch (err) {
-      // The shim reports the failed exec as a final exit (reason exec-failed) and ends itself.
+      await Promise.race([exited, delay(2000, undefined, { ref: false })]);
       throw new BosunError("exec_failed", `cannot start ${e.config.name}: ${(err as Error).message}`);
     }
     return toApi(e.config, e.state, e.dir);
@@ -331,12 +335,16 @@ export class Runtime {
   }
 
   private afterFinalExit(e: Entry): void {
-    for (const s of e.attach) {
-      s.finish({ type: "exit", exitCode: e.state.exitCode ?? 255, reason: e.state.reason, final: true });
-    }
+    // A connected session ends on its own connection's exit event, after all the output that
+    // came before it; only sessions without a live connection are ended from here.
+    for (const s of e.attach) if (!s.isConnected) s.finish(this.exitMessage(e));
     if (e.config.autoRemove && e.state.status !== "removing") {
       void this.remove(e.config.id, false).catch((err) => this.deps.log.error({ err }, "auto-remove failed"));
     }
+  }
+
+  private exitMessage(e: Entry) {
+    return { type: "exit" as const, exitCode: e.state.exitCode ?? 255, reason: e.state.reason, final: true };
   }
 
   /** The shim's connection closed: it ended (exit.json says how) or it died (we say so). */
@@ -418,8 +426,12 @@ export class Runtime {
 
   /** Resolves at the container's final exit (at once when it is not running). */
   private finalExit(e: Entry): Promise<void> {
+    if (e.state.status === "exited" || e.state.status === "created") return Promise.resolve();
+    return this.nextFinalExit(e);
+  }
+
+  private nextFinalExit(e: Entry): Promise<void> {
     return new Promise((resolve) => {
-      if (e.state.status === "exited" || e.state.status === "created") return resolve();
       const on = (info: ExitInfo) => {
         if (!info.final) return;
         this.exits.off(`exit:${e.config.id}`, on);
@@ -465,6 +477,11 @@ export class Runtime {
     try {
       if (was === "running" || was === "restarting") await this.stopEntry(e, "SIGKILL", 0);
       await e.starting?.catch(() => {});
+      // Attached clients of an exited container are still being handed its last output and
+      // exit (a foreground `run --rm`); let them finish before the directory goes.
+      const draining = [...e.attach].filter((s) => s.isConnected).map((s) => s.done);
+      if (draining.length > 0)
+        await Promise.race([Promise.all(draining), delay(2000, undefined, { ref: false })]);
       for (const s of e.attach) s.fail("conflict", `${e.config.name} was removed`);
       e.conn?.close();
       await rm(e.dir, { recursive: true, force: true });
@@ -474,6 +491,12 @@ export class Runtime {
     }
     this.forget(e);
     this.emit(e, "destroy");
+    // Whoever still waits on it learns its last exit: a removed container never exits again.
+    this.exits.emit(`exit:${e.config.id}`, {
+      exitCode: e.state.exitCode ?? 0,
+      reason: e.state.reason,
+      final: true,
+    } satisfies ExitInfo);
     return { id: e.config.id, name: e.config.name };
   }
 

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ContainerState } from "../api/schemas.ts";
+import { exitCodeOf, formatStatus } from "./container-status.ts";
+
+const now = Date.parse("2026-11-22T01:05:00Z");
+const base: ContainerState = {
+  status: "created",
+  running: false,
+  pid: null,
+  restarts: 0,
+  startedAt: null,
+  finishedAt: null,
+  exitCode: null,
+  signal: null,
+  reason: null,
+  error: null,
+};
+
+test("a created container reads Created", () => {
+  assert.equal(formatStatus(base, now), "Created");
+});
+
+test("a running container reads Up and how long it has run", () => {
+  const s = { ...base, status: "running" as const, running: true, startedAt: "2026-11-22T01:04:57Z" };
+  assert.equal(formatStatus(s, now), "Up 3 seconds");
+});
+
+test("an exited container reads Exited with its code and when it finished", () => {
+  const s = { ...base, status: "exited" as const, exitCode: 137, finishedAt: "2026-11-22T01:03:00Z" };
+  assert.equal(formatStatus(s, now), "Exited (137) 2 minutes ago");
+});
+
+test("a restarting container reads Restarting with its last code", () => {
+  const s = { ...base, status: "restarting" as const, exitCode: 1, finishedAt: "2026-11-22T01:04:58Z" };
+  assert.equal(formatStatus(s, now), "Restarting (1) 2 seconds ago");
+});
+
+test("a death by signal shows as 128 plus the signal number", () => {
+  assert.equal(exitCodeOf({ exitCode: null, signal: 9 }), 137);
+  const s = { ...base, status: "exited" as const, signal: 15, finishedAt: "2026-11-22T01:05:00Z" };
+  assert.equal(formatStatus(s, now), "Exited (143) Less than a second ago");
+});
