@@ -18,7 +18,7 @@ import { generateName, newId } from "./ids.ts";
 import { type LogQuery, readLogs } from "./logs.ts";
 import { killOrphans } from "./orphans.ts";
 import { isAlive, readPidFile } from "./proc.ts";
-import { launchShim } from "./shim-launcher.ts";
+import { ShimLauncher } from "./shim-launcher.ts";
 import { ShimConnection, type ShimEvent } from "./shim-protocol.ts";
 import { type Action, transition } from "./state-machine.ts";
 import { nowIso } from "./time.ts";
@@ -56,9 +56,11 @@ export class Runtime {
   /** `exit:<id>` fires with an ExitInfo on every exit of a container's process. */
   private readonly exits = new EventEmitter();
   private readonly dir: string;
+  private readonly launcher: ShimLauncher;
 
   constructor(private readonly deps: RuntimeDeps) {
     this.dir = join(deps.root, "containers");
+    this.launcher = new ShimLauncher(deps.shimPath, deps.log);
     this.exits.setMaxListeners(0);
   }
 
@@ -203,7 +205,7 @@ export class Runtime {
         rm(join(e.dir, f), { force: true }),
       ),
     );
-    const started = await launchShim(this.deps.shimPath, e.config, e.dir);
+    const started = await this.launcher.launch(e.config, e.dir);
     e.shimPid = started.shimPid;
     e.state = { ...initialState(), pid: started.containerPid };
     await this.subscribe(e);
@@ -614,6 +616,7 @@ export class Runtime {
 
   /** Closes the daemon's side only: containers and their shims keep running. */
   close(): void {
+    this.launcher.close();
     for (const e of this.byId.values()) {
       for (const s of e.attach) s.fail("unreachable", "bosund is shutting down");
       e.conn?.close();

@@ -2,6 +2,7 @@
 // and cleans up every process it started, by pid: the daemon, and every shim and container
 // process group recorded under its state root (shims outlive the daemon by design).
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -38,8 +39,14 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
+/** The node flags dist/bosund.js asks for on its `#!/usr/bin/env -S node …` line. */
+function daemonNodeFlags(): string[] {
+  const first = readFileSync(BOSUND, "utf8").slice(0, 200).split("\n")[0]!;
+  return first.split(" ").filter((w) => w.startsWith("--"));
+}
+
 async function launch(root: string, socket: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BOSUND, "--root", root, "--socket", socket], {
+  const child = spawn(process.execPath, [...daemonNodeFlags(), BOSUND, "--root", root, "--socket", socket], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, BOSUN_LOG_LEVEL: process.env.BOSUN_LOG_LEVEL ?? "info" },
   });

@@ -1,0 +1,177 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "reap.h"
+#include "util.h"
+
+const char *spawn_oom_restore;
+
+static void close_pair(int fds[2]) {
+  for (int i = 0; i < 2; i++)
+    if (fds[i] >= 0) close(fds[i]);
+}
+
+/* Closes every fd from 3 up except the two kept (-1: none), so a held process does not keep
+ * the shim's socket, log or clients open while it waits: a new shim must be able to tell a
+ * dead shim's ctl.sock from a live one. */
+static void close_except(int a, int b) {
+  if (a > b) {
+    int t = a;
+    a = b;
+    b = t;
+  }
+  int from = 3;
+  int keep[2] = {a, b};
+  for (int i = 0; i < 2; i++) {
+    if (keep[i] < from) continue;
+    if (keep[i] > from) close_range_fds(from, keep[i] - 1);
+    from = keep[i] + 1;
+  }
+  close_range_fds(from, -1);
+}
+
+static void report(int fd, int stage, int err) {
+  struct exec_failure f = {stage, err};
+  (void)!write(fd, &f, sizeof f); /* smaller than PIPE_BUF: one atomic write */
+}
+
+/* The child, between fork and exec: only plain syscalls, no allocation we rely on. */
+static void __attribute__((noreturn))
+child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], int gate[2],
+      int rep[2]) {
+  /* Its own process group, so a signal to -pgid reaches the whole container and never the shim. */
+  setpgid(0, 0);
+
+  /* The shim blocks SIGCHLD/SIGTERM/SIGINT for its signalfd and ignores SIGPIPE/SIGHUP; both
+   * survive exec, and a container must start from the default state. */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+
+  if (spawn_oom_restore) {
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      (void)!write(fd, spawn_oom_restore, strlen(spawn_oom_restore));
+      close(fd);
+    }
+  }
+
+  int stdin_fd = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
+  /* dup2 clears CLOEXEC on the copy; the originals (>= 3, CLOEXEC) vanish at exec. */
+  if (stdin_fd < 0 || dup2(stdin_fd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) {
+    report(rep[1], EXEC_STAGE_EXEC, errno);
+    _exit(126);
+  }
+
+  /* Everything else goes now, not at exec: the held process must see EOF on the gate if the
+   * shim dies, so it may not keep the gate's write end. */
+  close_except(gated ? gate[0] : -1, rep[1]);
+
+  int cwd_err = 0;
+  if (cfg->cwd && chdir(cfg->cwd) != 0) cwd_err = errno;
+
+  if (gated) {
+    char c;
+    ssize_t n;
+    do n = read(gate[0], &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(0); /* the shim is gone: never start */
+    close(gate[0]);
+  }
+  if (cwd_err) {
+    report(rep[1], EXEC_STAGE_CHDIR, cwd_err);
+    _exit(126);
+  }
+  execvp(cfg->argv[0], cfg->argv);
+  int e = errno;
+  report(rep[1], EXEC_STAGE_EXEC, e);
+  _exit(e == ENOENT ? 127 : 126);
+}
+
+int spawn_container(const struct config *cfg, bool gated, struct proc *p) {
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, gate[2] = {-1, -1},
+      rep[2] = {-1, -1};
+  if ((cfg->stdin_pipe && pipe2(in, O_CLOEXEC) != 0) || pipe2(out, O_CLOEXEC) != 0 ||
+      pipe2(err, O_CLOEXEC) != 0 || (gated && pipe2(gate, O_CLOEXEC) != 0) ||
+      pipe2(rep, O_CLOEXEC) != 0)
+    goto fail;
+
+  pid_t pid = fork();
+  if (pid < 0) goto fail;
+  if (pid == 0) child(cfg, gated, in, out, err, gate, rep);
+
+  /* Also from this side: a stop or kill right after fork must already find the group. */
+  setpgid(pid, pid);
+  *p = (struct proc){
+      .pid = pid,
+      .started_mono = mono_ms(),
+      .out_fd = out[0],
+      .err_fd = err[0],
+      .in_fd = in[1],
+      .exec_fd = rep[0],
+      .gate_fd = gate[1],
+  };
+  struct pstat st;
+  if (pstat_read(pid, &st) == 0) p->start_ticks = st.start;
+  if (in[0] >= 0) close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  close(rep[1]);
+  if (gate[0] >= 0) close(gate[0]);
+  set_nonblock(p->out_fd);
+  set_nonblock(p->err_fd);
+  set_nonblock(p->exec_fd);
+  if (p->in_fd >= 0) set_nonblock(p->in_fd);
+  return 0;
+
+fail:;
+  int e = errno;
+  close_pair(in);
+  close_pair(out);
+  close_pair(err);
+  close_pair(gate);
+  close_pair(rep);
+  errno = e;
+  return -1;
+}
+
+int spawn_open_gate(struct proc *p) {
+  if (p->gate_fd < 0) return -1;
+  ssize_t n;
+  do n = write(p->gate_fd, "g", 1);
+  while (n < 0 && errno == EINTR);
+  close(p->gate_fd);
+  p->gate_fd = -1;
+  return n == 1 ? 0 : -1;
+}
+
+int spawn_exec_result(struct proc *p, struct exec_failure *f) {
+  if (p->exec_fd < 0) return 1;
+  struct exec_failure got;
+  ssize_t n;
+  do n = read(p->exec_fd, &got, sizeof got);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EAGAIN) return -1;
+  close(p->exec_fd);
+  p->exec_fd = -1;
+  if (n == (ssize_t)sizeof got) {
+    *f = got;
+    return 0;
+  }
+  return 1; /* EOF: the CLOEXEC write end closed, so exec succeeded */
+}
+
+void spawn_close(struct proc *p) {
+  int *fds[] = {&p->out_fd, &p->err_fd, &p->in_fd, &p->exec_fd, &p->gate_fd};
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+    if (*fds[i] >= 0) close(*fds[i]);
+    *fds[i] = -1;
+  }
+}

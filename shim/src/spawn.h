@@ -1,0 +1,46 @@
+/* Forking the container process: its own process group, stdio pipes, cwd, clean signal
+ * state, an optional gate, execvp, and an exec report through a CLOEXEC pipe. */
+#ifndef BOSUN_SPAWN_H
+#define BOSUN_SPAWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "args.h"
+
+struct proc {
+  pid_t pid; /* also its process group; 0: no process */
+  unsigned long long start_ticks;
+  int64_t started_mono;
+  int out_fd, err_fd; /* read ends of stdout and stderr; -1 after EOF */
+  int in_fd;          /* write end of stdin (--stdin); -1 when none or closed */
+  int exec_fd;        /* exec report: EOF = exec happened, bytes = it failed; -1 once read */
+  int gate_fd;        /* write end of the gate while the process is held; -1 after */
+  bool big_pipe[2];   /* F_SETPIPE_SZ done on stdout, stderr */
+};
+
+/* What the child sends back when it cannot exec. */
+struct exec_failure {
+  int stage; /* EXEC_STAGE_* */
+  int err;   /* errno */
+};
+#define EXEC_STAGE_CHDIR 1
+#define EXEC_STAGE_EXEC 2
+
+/* The oom_score_adj the container must get back (the shim lowers its own); NULL: untouched. */
+extern const char *spawn_oom_restore;
+
+/* Forks the container. With `gated`, it waits on the gate before exec. 0, or -1 with errno. */
+int spawn_container(const struct config *cfg, bool gated, struct proc *p);
+
+/* Lets a held process go on to exec. */
+int spawn_open_gate(struct proc *p);
+
+/* Reads the exec report: 1 exec happened, 0 it failed (*f filled), -1 not known yet. */
+int spawn_exec_result(struct proc *p, struct exec_failure *f);
+
+/* Closes the shim's ends of the process's pipes. */
+void spawn_close(struct proc *p);
+
+#endif

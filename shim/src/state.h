@@ -1,0 +1,33 @@
+/* The files a restarted bosund reads (docs/shim.md, "Files in DIR"), all written atomically,
+ * and the JSON shapes they share with events. */
+#ifndef BOSUN_STATE_H
+#define BOSUN_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "util.h"
+
+struct status {
+  const char *state; /* created, running, restarting, exited */
+  pid_t pid;
+  unsigned long long pid_start;
+  unsigned restarts;
+  struct timespec started_at, finished_at; /* {0,0}: null */
+  int exit_code;                           /* -1: null */
+  int signal;                              /* 0: null */
+  bool stopped_by_user;
+};
+
+/* Write, rename (fsync first when durable): a crash never leaves a torn file. */
+int state_write_atomic(int dirfd, const char *name, const char *data, size_t len, bool durable);
+int state_write_pidfile(int dirfd, const char *name, pid_t pid, unsigned long long start);
+int state_write_status(int dirfd, const struct status *st);
+int state_write_exit(int dirfd, const struct status *st, const char *reason, const char *error);
+
+/* The status object's fields without braces, for status.json and the status event. */
+void state_status_fields(struct buf *b, const struct status *st);
+void state_time(struct buf *b, const struct timespec *t); /* "ISO" or null */
+
+#endif
