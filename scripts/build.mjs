@@ -25,7 +25,17 @@ const requireShim =
 export const DAEMON_SHEBANG = "#!/usr/bin/env -S node --max-semi-space-size=2";
 
 await Promise.all([
-  build({ ...common, banner: { js: `#!/usr/bin/env node\n${requireShim}` }, entryPoints: ["src/cli/main.ts"], outfile: "dist/bosun.js" }),
-  build({ ...common, banner: { js: `${DAEMON_SHEBANG}\n${requireShim}` }, entryPoints: ["src/daemon/main.ts"], outfile: "dist/bosund.js" }),
+  build({
+    ...common,
+    banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+    entryPoints: ["src/cli/main.ts"],
+    outfile: "dist/bosun.js",
+  }),
+  build({
+    ...common,
+    banner: { js: `${DAEMON_SHEBANG}\n${requireShim}` },
+    entryPoints: ["src/daemon/main.ts"],
+    outfile: "dist/bosund.js",
+  }),
 ]);
 for (const f of ["dist/bosun.js", "dist/bosund.js"]) chmodSync(f, 0o755);

@@ -1,7 +1,7 @@
 // The container lifecycle through the API, against a real bosund and real shims.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { readStat } from "../src/runtime/proc.ts";
+import { isRunning } from "../src/runtime/proc.ts";
 import { startDaemon, type TestDaemon } from "./helpers/daemon.ts";
 import { raw } from "./helpers/http.ts";
 
@@ -13,10 +13,7 @@ after(async () => {
   await d.stop();
 });
 
-const alive = async (pid: number) => {
-  const st = await readStat(pid);
-  return st !== undefined && st.state !== "Z";
-};
+const alive = isRunning;
 
 test("create, start, stop, restart and remove a container", async () => {
   const { id, name } = await d.client.create({ name: "life", command: ["sleep", "1000"] });

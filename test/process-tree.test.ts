@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { readStat } from "../src/runtime/proc.ts";
+import { isRunning, readStat } from "../src/runtime/proc.ts";
 import { startDaemon, type TestDaemon } from "./helpers/daemon.ts";
 import { nthEvent } from "./helpers/wait.ts";
 
@@ -15,10 +15,7 @@ after(async () => {
   await d.stop();
 });
 
-const alive = async (pid: number) => {
-  const st = await readStat(pid);
-  return st !== undefined && st.state !== "Z";
-};
+const alive = isRunning;
 
 /** Reads pids the container printed, one per line, once it has printed n of them. */
 async function printedPids(id: string, n: number): Promise<number[]> {

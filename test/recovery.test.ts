@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { access, open } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { readPidFile, readStat } from "../src/runtime/proc.ts";
+import { isRunning, readPidFile } from "../src/runtime/proc.ts";
 import { ShimConnection } from "../src/runtime/shim-protocol.ts";
 import { startDaemon, type TestDaemon } from "./helpers/daemon.ts";
 import { logText } from "./helpers/streams.ts";
@@ -19,10 +19,7 @@ after(async () => {
   await d.stop();
 });
 
-const alive = async (pid: number) => {
-  const st = await readStat(pid);
-  return st !== undefined && st.state !== "Z";
-};
+const alive = isRunning;
 const exists = (p: string) =>
   access(p).then(
     () => true,

@@ -21,7 +21,8 @@ import {
   WaitQuery,
 } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
-import { EVENT_FILTERS, type EventBus, eventMatches, splitPair } from "../runtime/event-bus.ts";
+import { EVENT_FILTERS, type EventBus, eventMatches } from "../runtime/event-bus.ts";
+import { splitPair } from "../runtime/key-value.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { parseTimeArg } from "../runtime/time.ts";
 import { openApiDocument } from "./openapi.ts";

@@ -1,6 +1,7 @@
 // Runtime events (create, start, die, restart, stop, kill, destroy, attach, detach), kept in a
 // bounded in-memory ring for `--since` and pushed to followers as they happen.
 import type { Event } from "../api/schemas.ts";
+import { labelMatches } from "./key-value.ts";
 import { nowIso } from "./time.ts";
 
 export type EventInput = Omit<Event, "seq" | "time" | "type">;
@@ -48,10 +49,8 @@ export function eventMatches(e: Event, filters: Map<string, string[]>): boolean 
           return e.action === v;
         case "type":
           return e.type === v;
-        case "label": {
-          const [k, val] = splitPair(v);
-          return val === undefined ? k in e.attributes : e.attributes[k] === val;
-        }
+        case "label":
+          return labelMatches(e.attributes, v);
         default:
           return false;
       }
@@ -59,9 +58,4 @@ export function eventMatches(e: Event, filters: Map<string, string[]>): boolean 
     if (!ok) return false;
   }
   return true;
-}
-
-export function splitPair(s: string): [string, string | undefined] {
-  const i = s.indexOf("=");
-  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
 }

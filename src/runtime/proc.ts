@@ -38,6 +38,12 @@ export async function readStat(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
+/** True when pid is a live (not zombie) process, whichever process that is now. */
+export async function isRunning(pid: number): Promise<boolean> {
+  const st = await readStat(pid);
+  return st !== undefined && st.state !== "Z" && st.state !== "X";
+}
+
 /** True when pid is a live (not zombie) process that started at startTime. */
 export async function isAlive(pid: number, startTime: number): Promise<boolean> {
   const st = await readStat(pid);

@@ -13,11 +13,13 @@ import { signalNumber } from "../api/signals.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { AttachSession } from "./attach-session.ts";
 import { type ContainerConfig, type ExitFile, initialState, type ObservedState, toApi } from "./container.ts";
-import { type EventBus, splitPair } from "./event-bus.ts";
+import { LIST_FILTERS, matchesFilters } from "./container-filter.ts";
+import type { EventBus } from "./event-bus.ts";
 import { generateName, newId } from "./ids.ts";
 import { type LogQuery, readLogs } from "./logs.ts";
 import { killOrphans } from "./orphans.ts";
 import { isAlive, readPidFile } from "./proc.ts";
+import { type ExitInfo, reduceShimEvent } from "./shim-events.ts";
 import { ShimLauncher } from "./shim-launcher.ts";
 import { ShimConnection, type ShimEvent } from "./shim-protocol.ts";
 import { type Action, transition } from "./state-machine.ts";
@@ -35,12 +37,6 @@ interface Entry {
   shimPid: number | undefined;
   attach: Set<AttachSession>;
   starting: Promise<Container> | undefined;
-}
-
-export interface ExitInfo {
-  exitCode: number;
-  reason: string | null;
-  final: boolean;
 }
 
 export interface RuntimeDeps {
@@ -103,7 +99,7 @@ export class Runtime {
     for (const e of this.byId.values()) {
       const running = e.state.status === "running" || e.state.status === "restarting";
       if (!all && !running && !filters.has("status")) continue;
-      if (!matches(e, filters)) continue;
+      if (!matchesFilters(e, filters)) continue;
       out.push(toApi(e.config, e.state, e.dir));
     }
     return out.sort((a, b) => (a.created < b.created ? 1 : -1));
@@ -250,84 +246,12 @@ export class Runtime {
   }
 
   private onShimEvent(e: Entry, ev: ShimEvent): void {
-    const s = e.state;
-    const num = (v: unknown) => (typeof v === "number" ? v : null);
-    const str = (v: unknown) => (typeof v === "string" ? v : null);
-    switch (ev.type) {
-      case "status": {
-        const st =
-          ev.state === "exited"
-            ? "exited"
-            : ev.state === "created"
-              ? "created"
-              : ev.state === "restarting"
-                ? "restarting"
-                : "running";
-        e.state = {
-          ...s,
-          status: s.status === "removing" ? "removing" : st,
-          pid: num(ev.pid),
-          restarts: num(ev.restarts) ?? 0,
-          startedAt: str(ev.startedAt),
-          finishedAt: str(ev.finishedAt),
-          exitCode: num(ev.exitCode),
-          signal: num(ev.signal),
-        };
-        return;
-      }
-      case "start":
-        e.state = {
-          ...s,
-          status: transition(s.status, "started", e.config.name),
-          pid: num(ev.pid),
-          restarts: num(ev.restarts) ?? s.restarts,
-          startedAt: str(ev.time),
-          finishedAt: null,
-          exitCode: null,
-          signal: null,
-          reason: null,
-          error: null,
-        };
-        this.emit(e, "start", { restarts: String(e.state.restarts) });
-        return;
-      case "exit": {
-        const final = ev.final === true;
-        const exitCode = num(ev.exitCode) ?? 255;
-        e.state = {
-          ...s,
-          pid: null,
-          finishedAt: str(ev.time),
-          exitCode,
-          signal: num(ev.signal),
-          reason: str(ev.reason),
-          error: str(ev.error),
-        };
-        if (final) this.markExited(e);
-        else e.state.status = transition(s.status, "restarting", e.config.name);
-        const attrs: Record<string, string> = { exitCode: String(exitCode) };
-        if (e.state.signal !== null) attrs.signal = String(e.state.signal);
-        if (e.state.reason) attrs.reason = e.state.reason;
-        this.emit(e, "die", attrs);
-        this.exits.emit(`exit:${e.config.id}`, {
-          exitCode,
-          reason: e.state.reason,
-          final,
-        } satisfies ExitInfo);
-        if (final) this.afterFinalExit(e);
-        return;
-      }
-      case "restart":
-        e.state = {
-          ...s,
-          status: transition(s.status, "restarting", e.config.name),
-          restarts: num(ev.restarts) ?? s.restarts,
-        };
-        this.emit(e, "restart", {
-          restarts: String(e.state.restarts),
-          delayMs: String(num(ev.delayMs) ?? 0),
-          policy: e.config.restart,
-        });
-        return;
+    const r = reduceShimEvent(e.state, ev, e.config.name, e.config.restart);
+    e.state = r.state;
+    if (r.announce) this.emit(e, r.announce.action, r.announce.attributes);
+    if (r.exit) {
+      this.exits.emit(`exit:${e.config.id}`, r.exit);
+      if (r.exit.final) this.afterFinalExit(e);
     }
   }
 
@@ -637,31 +561,6 @@ export class Runtime {
       attributes: { ...e.config.labels, ...attrs },
     });
   }
-}
-
-const LIST_FILTERS = ["name", "id", "label", "status"];
-
-function matches(e: Entry, filters: Map<string, string[]>): boolean {
-  for (const [key, values] of filters) {
-    const ok = values.some((v) => {
-      switch (key) {
-        case "name":
-          return e.config.name.includes(v);
-        case "id":
-          return e.config.id.startsWith(v);
-        case "status":
-          return e.state.status === v;
-        case "label": {
-          const [k, val] = splitPair(v);
-          return val === undefined ? k in e.config.labels : e.config.labels[k] === val;
-        }
-        default:
-          return false;
-      }
-    });
-    if (!ok) return false;
-  }
-  return true;
 }
 
 async function readJson<T>(path: string): Promise<T | undefined> {

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { initialState, type ObservedState } from "./container.ts";
+import { reduceShimEvent } from "./shim-events.ts";
+
+const running: ObservedState = { ...initialState(), status: "running", pid: 42, startedAt: "T0" };
+
+test("a start event makes the container running and is announced with its restart count", () => {
+  const r = reduceShimEvent(initialState(), { type: "start", pid: 7, restarts: 0, time: "T1" }, "web", "no");
+  assert.equal(r.state.status, "running");
+  assert.equal(r.state.pid, 7);
+  assert.equal(r.state.startedAt, "T1");
+  assert.deepEqual(r.announce, { action: "start", attributes: { restarts: "0" } });
+  assert.equal(r.exit, undefined);
+});
+
+test("a final exit ends the container and tells waiters its code and reason", () => {
+  const ev = { type: "exit", pid: 42, exitCode: 137, signal: 9, time: "T2", final: true, reason: "stopped" };
+  const r = reduceShimEvent(running, ev, "web", "no");
+  assert.equal(r.state.status, "exited");
+  assert.equal(r.state.pid, null);
+  assert.deepEqual(r.exit, { exitCode: 137, reason: "stopped", final: true });
+  assert.deepEqual(r.announce, {
+    action: "die",
+    attributes: { exitCode: "137", signal: "9", reason: "stopped" },
+  });
+});
+
+test("an exit that a restart follows leaves the container restarting", () => {
+  const r = reduceShimEvent(
+    running,
+    { type: "exit", exitCode: 1, time: "T2", final: false, reason: "exited" },
+    "web",
+    "always",
+  );
+  assert.equal(r.state.status, "restarting");
+  assert.deepEqual(r.exit, { exitCode: 1, reason: "exited", final: false });
+});
+
+test("a scheduled restart is announced with its delay and the policy", () => {
+  const r = reduceShimEvent(
+    { ...running, status: "restarting" },
+    { type: "restart", restarts: 2, delayMs: 100 },
+    "web",
+    "always",
+  );
+  assert.equal(r.state.restarts, 2);
+  assert.deepEqual(r.announce?.attributes, { restarts: "2", delayMs: "100", policy: "always" });
+});
+
+test("the shim's facts never undo a removal in progress", () => {
+  const removing: ObservedState = { ...running, status: "removing" };
+  assert.equal(
+    reduceShimEvent(removing, { type: "exit", exitCode: 0, final: true }, "web", "no").state.status,
+    "removing",
+  );
+  assert.equal(
+    reduceShimEvent(removing, { type: "status", state: "running" }, "web", "no").state.status,
+    "removing",
+  );
+});
+
+test("a status event (on subscribe) restores the shim's view; unknown events change nothing", () => {
+  const r = reduceShimEvent(
+    initialState(),
+    { type: "status", state: "restarting", pid: 0, restarts: 3 },
+    "web",
+    "always",
+  );
+  assert.equal(r.state.status, "restarting");
+  assert.equal(r.state.restarts, 3);
+  assert.deepEqual(reduceShimEvent(running, { type: "mystery" }, "web", "no"), { state: running });
+});

@@ -1,0 +1,98 @@
+// What a shim's event (docs/shim.md, "Events") means for a container: a pure function from the
+// observed state and the event to the next state, the runtime event to announce, and the exit
+// to tell waiters about. The runtime applies the result; nothing here does I/O.
+import type { ObservedState } from "./container.ts";
+import type { ShimEvent } from "./shim-protocol.ts";
+import { transition } from "./state-machine.ts";
+
+export interface ExitInfo {
+  exitCode: number;
+  reason: string | null;
+  final: boolean;
+}
+
+export interface Reduced {
+  state: ObservedState;
+  announce?: { action: string; attributes: Record<string, string> };
+  exit?: ExitInfo;
+}
+
+const num = (v: unknown) => (typeof v === "number" ? v : null);
+const str = (v: unknown) => (typeof v === "string" ? v : null);
+
+const SHIM_STATES = {
+  created: "created",
+  running: "running",
+  restarting: "restarting",
+  exited: "exited",
+} as const;
+
+/** `name` is only for the messages of illegal transitions; `policy` rides along on restarts. */
+export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, policy: string): Reduced {
+  switch (ev.type) {
+    case "status": {
+      const reported = SHIM_STATES[ev.state as keyof typeof SHIM_STATES] ?? "running";
+      return {
+        state: {
+          ...s,
+          status: s.status === "removing" ? "removing" : reported,
+          pid: num(ev.pid),
+          restarts: num(ev.restarts) ?? 0,
+          startedAt: str(ev.startedAt),
+          finishedAt: str(ev.finishedAt),
+          exitCode: num(ev.exitCode),
+          signal: num(ev.signal),
+        },
+      };
+    }
+    case "start": {
+      const state: ObservedState = {
+        ...s,
+        status: transition(s.status, "started", name),
+        pid: num(ev.pid),
+        restarts: num(ev.restarts) ?? s.restarts,
+        startedAt: str(ev.time),
+        finishedAt: null,
+        exitCode: null,
+        signal: null,
+        reason: null,
+        error: null,
+      };
+      return { state, announce: { action: "start", attributes: { restarts: String(state.restarts) } } };
+    }
+    case "exit": {
+      const final = ev.final === true;
+      const exitCode = num(ev.exitCode) ?? 255;
+      const state: ObservedState = {
+        ...s,
+        status: transition(s.status, final ? "exited" : "restarting", name),
+        pid: null,
+        finishedAt: str(ev.time),
+        exitCode,
+        signal: num(ev.signal),
+        reason: str(ev.reason),
+        error: str(ev.error),
+      };
+      const attributes: Record<string, string> = { exitCode: String(exitCode) };
+      if (state.signal !== null) attributes.signal = String(state.signal);
+      if (state.reason) attributes.reason = state.reason;
+      return {
+        state,
+        announce: { action: "die", attributes },
+        exit: { exitCode, reason: state.reason, final },
+      };
+    }
+    case "restart": {
+      const restarts = num(ev.restarts) ?? s.restarts;
+      return {
+        state: { ...s, status: transition(s.status, "restarting", name), restarts },
+        announce: {
+          action: "restart",
+          attributes: { restarts: String(restarts), delayMs: String(num(ev.delayMs) ?? 0), policy },
+        },
+      };
+    }
+    default:
+      return { state: s };
+  }
+}
