@@ -53,8 +53,9 @@ export class ShimLauncher {
   }
 
   close(): void {
-    this.child?.stdin.end();
+    const child = this.child;
     this.child = undefined;
+    child?.stdin.end();
   }
 
   private ensure(): ChildProcessByStdio<Writable, Readable, null> {
@@ -71,7 +72,8 @@ export class ShimLauncher {
     };
     child.on("error", (e) => gone(`could not run: ${e.message}`));
     child.on("exit", (code, signal) => {
-      this.log.warn({ code, signal }, "shim launcher exited");
+      // After close() this is the expected end; otherwise the next launch starts a new one.
+      if (this.child === child) this.log.warn({ code, signal }, "shim launcher exited");
       gone(`exited (${signal ?? code})`);
     });
     this.child = child;

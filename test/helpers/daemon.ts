@@ -33,6 +33,8 @@ export interface TestDaemon {
   /** Starts the CLI and hands back the child, for streaming tests. */
   spawnCli(args: string[]): ChildProcess;
   kill9(): Promise<void>;
+  /** SIGKILL to the daemon's whole process group (the daemon and its shim launcher). */
+  kill9Group(): Promise<void>;
   /** SIGTERM, and the daemon's exit code once it is gone. */
   terminate(): Promise<number | null>;
   restart(): Promise<void>;
@@ -49,6 +51,8 @@ async function launch(root: string, socket: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...daemonNodeFlags(), BOSUND, "--root", root, "--socket", socket], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, BOSUN_LOG_LEVEL: process.env.BOSUN_LOG_LEVEL ?? "info" },
+    // Its own process group, so a test can kill the whole group as a terminal's Ctrl-\ would.
+    detached: true,
   });
   let log = "";
   await new Promise<void>((ok, fail) => {
@@ -107,6 +111,11 @@ export async function startDaemon(): Promise<TestDaemon> {
     async kill9() {
       const exited = new Promise((ok) => child.once("exit", ok));
       child.kill("SIGKILL");
+      await exited;
+    },
+    async kill9Group() {
+      const exited = new Promise((ok) => child.once("exit", ok));
+      process.kill(-child.pid!, "SIGKILL");
       await exited;
     },
     async terminate() {
