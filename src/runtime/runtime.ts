@@ -195,23 +195,25 @@ export class Runtime {
   }
 
   private async doStart(e: Entry): Promise<Container> {
-    // Facts of the previous run go first: an exit.json left behind would read as "exited".
-    await Promise.all(
-      ["exit.json", "status.json", "shim.pid", "container.pid"].map((f) =>
-        rm(join(e.dir, f), { force: true }),
-      ),
-    );
+    // The shim replaces the previous run's pid and status files and removes its exit.json
+    // before it answers, so nothing of that run needs clearing here.
     const started = await this.launcher.launch(e.config, e.dir);
     e.shimPid = started.shimPid;
     e.state = { ...initialState(), pid: started.containerPid };
-    await this.subscribe(e);
-    // Attach clients that were waiting for this start connect before the process may run.
-    await Promise.all([...e.attach].map((s) => this.connectAttach(e, s)));
+    const subscribed = this.subscribe(e);
+    if (e.attach.size > 0) {
+      // Attach clients that were waiting for this start connect before the process may run.
+      await subscribed;
+      await Promise.all([...e.attach].map((s) => this.connectAttach(e, s)));
+    }
     // An exec failure is reported twice: the reply to S, and the final exit (exit code 127 or
     // 126). The answer waits for the exit so a following `wait` or `inspect` sees it.
     const exited = this.nextFinalExit(e);
     try {
-      const reply = await e.conn!.request("S");
+      // W and S go out together when no attach must come between: the shim takes frames in
+      // order, so the subscription is in place before the process runs.
+      const conn = await subscribed;
+      const reply = await conn.request("S");
       // The shim's start event may come after its reply; the answer must already say running.
       if (e.state.status === "created") {
         e.state = {
@@ -232,8 +234,11 @@ export class Runtime {
     return join(e.dir, "ctl.sock");
   }
 
-  /** Opens the daemon's event subscription to a live shim. */
-  private async subscribe(e: Entry): Promise<void> {
+  /**
+   * Opens the daemon's event subscription to a live shim. Resolves with the connection once
+   * W is sent; `conn.request` calls made after it queue behind W.
+   */
+  private async subscribe(e: Entry): Promise<ShimConnection> {
     const conn = await ShimConnection.open(this.ctlPath(e), {
       onEvent: (ev) => this.onShimEvent(e, ev),
       onClose: () => {
@@ -242,7 +247,9 @@ export class Runtime {
       },
     });
     e.conn = conn;
-    await conn.request("W");
+    const subscribed = conn.request("W");
+    subscribed.catch(() => {}); // a close is handled by onClose
+    return conn;
   }
 
   private onShimEvent(e: Entry, ev: ShimEvent): void {
