@@ -2,6 +2,7 @@
 // before any process exists) and its observed state, which is always rebuilt from the shim's
 // files and events, never kept only in memory.
 import type { Container, ContainerState, ContainerStatus } from "../api/schemas.ts";
+import { isRunning } from "./state-machine.ts";
 
 export interface ContainerConfig {
   id: string;
@@ -58,7 +59,7 @@ export function initialState(): ObservedState {
 export function toApi(config: ContainerConfig, state: ObservedState, stateDir: string): Container {
   const apiState: ContainerState = {
     ...state,
-    running: state.status === "running" || state.status === "restarting",
+    running: isRunning(state.status),
   };
   return { ...config, state: apiState, stateDir };
 }

@@ -22,7 +22,7 @@ import { isAlive, readPidFile } from "./proc.ts";
 import { type ExitInfo, reduceShimEvent } from "./shim-events.ts";
 import { ShimLauncher } from "./shim-launcher.ts";
 import { ShimConnection, type ShimEvent } from "./shim-protocol.ts";
-import { type Action, transition } from "./state-machine.ts";
+import { type Action, isRunning, transition } from "./state-machine.ts";
 import { nowIso } from "./time.ts";
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -97,8 +97,7 @@ export class Runtime {
     }
     const out: Container[] = [];
     for (const e of this.byId.values()) {
-      const running = e.state.status === "running" || e.state.status === "restarting";
-      if (!all && !running && !filters.has("status")) continue;
+      if (!all && !isRunning(e.state.status) && !filters.has("status")) continue;
       if (!matchesFilters(e, filters)) continue;
       out.push(toApi(e.config, e.state, e.dir));
     }
@@ -200,7 +199,12 @@ export class Runtime {
     const started = await this.launcher.launch(e.config, e.dir);
     e.shimPid = started.shimPid;
     e.state = { ...initialState(), pid: started.containerPid };
-    const subscribed = this.subscribe(e);
+    const subscribed = this.subscribe(e).catch((err: Error) => {
+      throw new BosunError(
+        "shim_failed",
+        `cannot start ${e.config.name}: its shim does not answer: ${err.message}`,
+      );
+    });
     if (e.attach.size > 0) {
       // Attach clients that were waiting for this start connect before the process may run.
       await subscribed;
@@ -209,10 +213,10 @@ export class Runtime {
     // An exec failure is reported twice: the reply to S, and the final exit (exit code 127 or
     // 126). The answer waits for the exit so a following `wait` or `inspect` sees it.
     const exited = this.nextFinalExit(e);
+    // W and S go out together when no attach must come between: the shim takes frames in
+    // order, so the subscription is in place before the process runs.
+    const conn = await subscribed;
     try {
-      // W and S go out together when no attach must come between: the shim takes frames in
-      // order, so the subscription is in place before the process runs.
-      const conn = await subscribed;
       const reply = await conn.request("S");
       // The shim's start event may come after its reply; the answer must already say running.
       if (e.state.status === "created") {
@@ -262,11 +266,6 @@ export class Runtime {
     }
   }
 
-  private markExited(e: Entry): void {
-    e.state.status = transition(e.state.status, "exited", e.config.name);
-    e.state.pid = null;
-  }
-
   private afterFinalExit(e: Entry): void {
     // A connected session ends on its own connection's exit event, after all the output that
     // came before it; only sessions without a live connection are ended from here.
@@ -300,6 +299,7 @@ export class Runtime {
   private applyExitFile(e: Entry, exit: ExitFile, announce: boolean): void {
     e.state = {
       ...e.state,
+      status: transition(e.state.status, "exited", e.config.name),
       pid: null,
       exitCode: exit.exitCode,
       signal: exit.signal,
@@ -308,7 +308,6 @@ export class Runtime {
       error: exit.error ?? null,
       restarts: exit.restarts ?? e.state.restarts,
     };
-    this.markExited(e);
     if (announce) {
       this.emit(e, "die", { exitCode: String(exit.exitCode), reason: exit.reason });
       this.exits.emit(`exit:${e.config.id}`, {
@@ -394,7 +393,7 @@ export class Runtime {
 
   async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
     const e = this.resolve(ref);
-    if (e.state.status === "running" || e.state.status === "restarting") {
+    if (isRunning(e.state.status)) {
       this.move(e, "stop");
       await this.stopEntry(e, e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
     }
@@ -408,7 +407,7 @@ export class Runtime {
     const was = e.state.status;
     e.state.status = transition(was, "remove", e.config.name, force);
     try {
-      if (was === "running" || was === "restarting") await this.stopEntry(e, "SIGKILL", 0);
+      if (isRunning(was)) await this.stopEntry(e, "SIGKILL", 0);
       await e.starting?.catch(() => {});
       // Attached clients of an exited container are still being handed its last output and
       // exit (a foreground `run --rm`); let them finish before the directory goes.
@@ -419,7 +418,7 @@ export class Runtime {
       e.conn?.close();
       await rm(e.dir, { recursive: true, force: true });
     } catch (err) {
-      e.state.status = was === "running" || was === "restarting" ? "exited" : was;
+      e.state.status = isRunning(was) ? "exited" : was;
       throw err;
     }
     this.forget(e);
@@ -437,8 +436,7 @@ export class Runtime {
 
   wait(ref: string, condition: "not-running" | "next-exit"): Promise<ExitInfo> {
     const e = this.resolve(ref);
-    const running = e.state.status === "running" || e.state.status === "restarting";
-    if (condition === "not-running" && !running && e.state.status !== "removing") {
+    if (condition === "not-running" && !isRunning(e.state.status) && e.state.status !== "removing") {
       return Promise.resolve({ exitCode: e.state.exitCode ?? 0, reason: e.state.reason, final: true });
     }
     return new Promise((resolve) => {

@@ -13,6 +13,11 @@ export type Action =
   | "remove"
   | "attach";
 
+/** Running, or between two runs while the shim waits out a restart backoff. */
+export function isRunning(status: ContainerStatus): boolean {
+  return status === "running" || status === "restarting";
+}
+
 /**
  * Returns the status after `action`, or throws the BosunError the API should answer with.
  * `name` is only for the message. `force` lets remove through a running container.
@@ -28,7 +33,7 @@ export function transition(
     if (action === "exited" || action === "started" || action === "restarting") return "removing";
     throw new BosunError("conflict", `cannot ${action} ${name}: it is being removed`);
   }
-  const running = from === "running" || from === "restarting";
+  const running = isRunning(from);
   switch (action) {
     case "start":
       if (running) throw new BosunError("not_modified", `${name} is already running`);
