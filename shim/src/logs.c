@@ -89,8 +89,17 @@ static void rotate(struct logw *lw) {
     if (faccessat(lw->dirfd, to, F_OK, 0) != 0) break;
     top++;
   }
-  /* When every slot is taken, the oldest is overwritten: that is the drop. */
-  for (unsigned k = top < lw->max_files - 1 ? top + 1 : top; k >= 1; k--) {
+  /* When every slot is taken, the oldest is dropped. Unlinked first rather than renamed over:
+   * ext4 (auto_da_alloc) treats a rename over an existing file as "replace via rename" and
+   * writes the renamed file's dirty pages out then and there, in our time, so every rotated
+   * file went to disk only to be deleted a rotation later. */
+  if (top == lw->max_files - 1) {
+    log_name(to, sizeof to, top);
+    if (unlinkat(lw->dirfd, to, 0) != 0 && errno != ENOENT)
+      say("cannot remove %s: %s", to, strerror(errno));
+    top--;
+  }
+  for (unsigned k = top + 1; k >= 1; k--) {
     log_name(from, sizeof from, k - 1);
     log_name(to, sizeof to, k);
     if (renameat(lw->dirfd, from, lw->dirfd, to) != 0 && errno != ENOENT)
