@@ -187,29 +187,42 @@ function nsDiffMs(a: string, b: string): number {
   return Number(ns(b) - ns(a)) / 1e6;
 }
 
-/** Log capture of 1 GB of lines written to stdout, against the same command into `> file`. */
+/**
+ * Log capture of 1 GB of lines written to stdout, against the same command into `> file`.
+ * Page-cache writes swing a lot on a shared VM, so the two alternate, three times each, and the
+ * medians are compared.
+ */
 const logs: Bench = async (d) => {
   const bytes = Number(process.env.BOSUN_BENCH_LOG_BYTES ?? 1024 ** 3);
+  const reps = Number(process.env.BOSUN_BENCH_LOG_REPS ?? 3);
   const line = "x".repeat(99);
   const cmd = `yes ${line} | head -c ${bytes}`;
   const out = join(d.root, "baseline.out");
-  const base = await timeIt(() => run("sh", ["-c", `${cmd} > ${out}`]));
-  await run("rm", ["-f", out]);
-  const { id } = await d.client.create({ command: ["sh", "-c", cmd] });
-  const t = await timeIt(async () => {
-    await d.client.start(id);
-    await d.client.wait(id);
-  });
-  await d.client.remove(id);
+  const base: number[] = [];
+  const shim: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    base.push(await timeIt(() => run("sh", ["-c", `${cmd} > ${out}`])));
+    await run("rm", ["-f", out]);
+    const { id } = await d.client.create({ command: ["sh", "-c", cmd] });
+    shim.push(
+      await timeIt(async () => {
+        await d.client.start(id);
+        await d.client.wait(id);
+      }),
+    );
+    await d.client.remove(id);
+  }
   const mbps = (ms: number) => bytes / 1024 ** 2 / (ms / 1000);
+  const b = percentile(base, 50);
+  const t = percentile(shim, 50);
   return [
     {
-      what: `log capture, ${(bytes / 1024 ** 3).toFixed(1)} GiB of 100-byte lines`,
+      what: `log capture, ${(bytes / 1024 ** 3).toFixed(1)} GiB of 100-byte lines (median of ${reps})`,
       value: `${mbps(t).toFixed(0)} MiB/s`,
-      baseline: `> file ${mbps(base).toFixed(0)} MiB/s`,
-      ratio: base / t,
+      baseline: `> file ${mbps(b).toFixed(0)} MiB/s`,
+      ratio: b / t,
       goal: "≥ 80%",
-      ok: base / t >= 0.8,
+      ok: b / t >= 0.8,
     },
   ];
 };
