@@ -242,6 +242,13 @@ static void handle(struct shim *sh, struct client *c, char type, char *payload, 
   case 'C':
     if (c->in && sh->cfg.stdin_pipe) stdin_close(sh);
     return;
+  case 'P':
+  case 'U':
+    if (type == 'P') sup_pause(sh, &r);
+    else sup_unpause(sh, &r);
+    buf_append(&r, "", 1);
+    reply(c, r.data);
+    return;
   case 'W':
     c->events = true;
     reply(c, "ok");
@@ -270,7 +277,7 @@ static void parse_frames(struct shim *sh, struct client *c) {
     uint32_t len = be32(h + 1);
     /* Judge the header at once: a client speaking anything else is gone before it can make
      * the shim buffer a megabyte of garbage. */
-    if (!h[0] || !strchr("SKTAICW", h[0]) || len > MAX_FRAME) {
+    if (!h[0] || !strchr("SKTAICWPU", h[0]) || len > MAX_FRAME) {
       char why[80];
       snprintf(why, sizeof why, "bad frame (type 0x%02x, %u bytes)", h[0], len);
       drop(c, why);

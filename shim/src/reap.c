@@ -98,3 +98,57 @@ int reap_leftovers(pid_t self, pid_t pgid, bool full_scan) {
   n += c >= 0 ? c : kill_by_scan(self);
   return n;
 }
+
+struct node {
+  pid_t pid, ppid;
+  char state;
+  bool in; /* of the container */
+};
+
+static int by_pid(const void *a, const void *b) {
+  pid_t x = ((const struct node *)a)->pid, y = ((const struct node *)b)->pid;
+  return (x > y) - (x < y);
+}
+
+size_t reap_members(pid_t self, struct member **out) {
+  *out = NULL;
+  DIR *d = opendir("/proc");
+  if (!d) return 0;
+  struct node *all = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    pid_t pid = (pid_t)atoi(e->d_name);
+    struct pstat st;
+    if (pid == self || pstat_read(pid, &st) != 0) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 256;
+      all = xrealloc(all, cap * sizeof *all);
+    }
+    all[n++] = (struct node){pid, st.ppid, st.state, st.ppid == self || st.session == self};
+  }
+  closedir(d);
+  /* Descendants by parent links: a tree is rarely deeper than a few levels, so a few passes. */
+  qsort(all, n, sizeof *all, by_pid);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (size_t i = 0; i < n; i++) {
+      if (all[i].in) continue;
+      struct node key = {.pid = all[i].ppid};
+      struct node *parent = bsearch(&key, all, n, sizeof *all, by_pid);
+      if (parent && parent->in) all[i].in = grew = true;
+    }
+  }
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (all[i].in) m++;
+  if (m > 0) {
+    *out = xmalloc(m * sizeof **out);
+    m = 0;
+    for (size_t i = 0; i < n; i++)
+      if (all[i].in) (*out)[m++] = (struct member){all[i].pid, all[i].state};
+  }
+  free(all);
+  return m;
+}

@@ -1,4 +1,4 @@
-/* Killing what a container leaves behind, and reading /proc/PID/stat. */
+/* Killing what a container leaves behind, finding its processes, and reading /proc/PID/stat. */
 #ifndef BOSUN_REAP_H
 #define BOSUN_REAP_H
 
@@ -20,5 +20,16 @@ int pstat_read(pid_t pid, struct pstat *st);
  * is left. Killing a child re-parents its own children to the shim, hence the caller repeats
  * this (on SIGCHLD) until it returns 0. */
 int reap_leftovers(pid_t self, pid_t pgid, bool full_scan);
+
+struct member {
+  pid_t pid;
+  char state;
+};
+
+/* Every process of the container, by one walk over /proc: every descendant of the shim (orphans
+ * are re-parented to it, a subreaper, so a double fork or a setsid hides none) and every other
+ * member of its session; not the shim itself. *out is malloc'd (the caller frees it); the result
+ * is how many, 0 when /proc cannot be read. */
+size_t reap_members(pid_t self, struct member **out);
 
 #endif

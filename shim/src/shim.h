@@ -32,6 +32,7 @@ struct shim {
   bool ever_started;    /* an exec succeeded at least once */
   char *first_exec_err; /* the very first exec failed: final, with this message */
   bool stop_requested;  /* T, or SIGTERM/SIGINT to the shim: no restart follows */
+  bool paused;          /* P: every process of the container is stopped (phase stays RUNNING) */
   int64_t exit_mono;
   unsigned next_delay_ms; /* backoff for the next restart */
 

@@ -10,7 +10,7 @@
 #include "util.h"
 
 struct status {
-  const char *state; /* created, running, restarting, exited */
+  const char *state; /* created, running, paused, restarting, exited */
   pid_t pid;
   unsigned long long pid_start;
   unsigned restarts;

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "freeze.h"
 #include "output.h"
 #include "policy.h"
 #include "reap.h"
@@ -50,6 +51,16 @@ static void event_restart(unsigned restarts, unsigned delay_ms) {
   struct timespec now = wall_now();
   buf_printf(&b, "{\"type\":\"restart\",\"restarts\":%u,\"delayMs\":%u,\"time\":", restarts,
              delay_ms);
+  state_time(&b, &now);
+  buf_append(&b, "}", 1);
+  send_event(&b);
+}
+
+/* pause, unpause: {"type":T,"time":T} */
+static void event_plain(const char *type) {
+  struct buf b _cleanup_buf_ = {0};
+  struct timespec now = wall_now();
+  buf_printf(&b, "{\"type\":\"%s\",\"time\":", type);
   state_time(&b, &now);
   buf_append(&b, "}", 1);
   send_event(&b);
@@ -149,6 +160,13 @@ static void on_main_exit(struct shim *sh, int status) {
   }
   sh->phase = PH_EXITING;
   sh->stop_kill_at = 0;
+  /* The pause ends with the process: its leftovers die by SIGKILL, which needs no SIGCONT, and
+   * a restarted process runs. status.json is rewritten by what comes next (exited, restarting,
+   * or the restarted process's start). */
+  if (sh->paused) {
+    sh->paused = false;
+    sh->st.state = "running";
+  }
   stdin_reset(sh);
   out_drain(sh);
   sh->exiting_give_up_at = sh->exit_mono + EXITING_GIVE_UP_MS;
@@ -237,8 +255,20 @@ void sup_kill(struct shim *sh, int sig, struct buf *reply) {
     buf_printf(reply, "err the container is not running (state %s)", sh->st.state);
     return;
   }
+  if (sh->paused && sig == SIGCONT) {
+    buf_printf(reply, "err the container is paused: unpause it rather than send SIGCONT");
+    return;
+  }
   if (kill(-sh->proc.pid, sig) != 0) buf_printf(reply, "err kill: %s", strerror(errno));
   else buf_printf(reply, "ok");
+}
+
+static void resume(struct shim *sh) {
+  thaw_container(sh->self, sh->proc.pid);
+  sh->paused = false;
+  sh->st.state = "running";
+  state_write_status(sh->dirfd, &sh->st);
+  event_plain("unpause");
 }
 
 void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user) {
@@ -255,6 +285,8 @@ void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user) {
   case PH_STARTING:
   case PH_RUNNING: {
     if (sig > 0) kill(-sh->proc.pid, sig);
+    /* A stopped process takes the signal only once it goes on: sent first, it comes first. */
+    if (sh->paused) resume(sh);
     int64_t at = mono_ms() + timeout_ms;
     if (!sh->stop_kill_at || at < sh->stop_kill_at) sh->stop_kill_at = at;
     break;
@@ -265,6 +297,43 @@ void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user) {
   default: /* EXITING: the decision to come sees stop_requested */
     break;
   }
+}
+
+void sup_pause(struct shim *sh, struct buf *reply) {
+  if (sh->paused) {
+    buf_printf(reply, "err cannot pause: the container is already paused");
+    return;
+  }
+  if (sh->phase != PH_RUNNING || sh->stop_requested) {
+    const char *now = sh->stop_requested        ? "stopping"
+                      : sh->phase == PH_STARTING ? "starting"
+                      : sh->phase == PH_EXITING  ? "exiting"
+                                                 : NULL;
+    if (now) buf_printf(reply, "err cannot pause: the container is %s", now);
+    else buf_printf(reply, "err cannot pause: the container is not running (state %s)", sh->st.state);
+    return;
+  }
+  int left = freeze_container(sh->self, sh->proc.pid);
+  if (left > 0)
+    say("pause: %d process(es) not stopped after %d ms (in D state?); they stop when they can", left,
+        FREEZE_WAIT_MS);
+  /* What it wrote before it stopped is logged before the reply: after `ok`, the log holds
+   * everything the paused container will have written until it goes on. */
+  out_drain(sh);
+  sh->paused = true;
+  sh->st.state = "paused";
+  state_write_status(sh->dirfd, &sh->st);
+  event_plain("pause");
+  buf_printf(reply, "ok");
+}
+
+void sup_unpause(struct shim *sh, struct buf *reply) {
+  if (!sh->paused) {
+    buf_printf(reply, "err cannot unpause: the container is not paused (state %s)", sh->st.state);
+    return;
+  }
+  resume(sh);
+  buf_printf(reply, "ok");
 }
 
 void sup_on_timers(struct shim *sh, int64_t now) {

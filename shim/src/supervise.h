@@ -16,6 +16,8 @@ bool sup_done(const struct shim *sh, int64_t now);
 bool sup_start(struct shim *sh, struct buf *reply);
 void sup_kill(struct shim *sh, int sig, struct buf *reply);
 void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user);
+void sup_pause(struct shim *sh, struct buf *reply);
+void sup_unpause(struct shim *sh, struct buf *reply);
 void sup_status_event(const struct shim *sh, struct buf *out);
 
 #endif

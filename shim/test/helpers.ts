@@ -32,7 +32,7 @@ export interface ExitFile {
 }
 
 export interface StatusFile {
-  state: "created" | "running" | "restarting" | "exited";
+  state: "created" | "running" | "paused" | "restarting" | "exited";
   pid: number;
   pidStart: number;
   restarts: number;
@@ -326,7 +326,7 @@ export class Shim {
     return r;
   }
 
-  async request(type: "S" | "K" | "T" | "A" | "W", payload = ""): Promise<string> {
+  async request(type: "S" | "K" | "T" | "A" | "W" | "P" | "U", payload = ""): Promise<string> {
     const c = await this.connect();
     return c.request(type, payload);
   }
@@ -443,4 +443,9 @@ export async function waitOutput(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The state letter of /proc/PID/stat (R, S, T, Z, …), or undefined when the process is gone. */
+export function procState(pid: number): string | undefined {
+  return procStat(pid)?.state;
 }

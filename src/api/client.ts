@@ -5,10 +5,12 @@ import { BosunError } from "./errors.ts";
 import { type LogRecord, parseLogLine } from "./log-record.ts";
 import type {
   Container,
+  ContainerStats,
   CreateContainerRequest,
   CreateContainerResponse,
   DaemonInfo,
   Event,
+  TopResponse,
   VersionInfo,
   WaitResponse,
 } from "./schemas.ts";
@@ -60,6 +62,14 @@ export interface EventsOptions {
   since?: string;
   until?: string;
   filter?: string[];
+  signal?: AbortSignal;
+}
+export interface StatsOptions {
+  /** One container; without it, every running one (or every one, with `all`). */
+  ref?: string;
+  all?: boolean;
+  /** false: one sample per container, then the end (default: a sample per second, forever). */
+  stream?: boolean;
   signal?: AbortSignal;
 }
 export interface AttachOptions {
@@ -121,6 +131,12 @@ export class BosunClient {
   kill(ref: string, signal?: string): Promise<Container> {
     return this.call("POST", withQuery(`/v1/containers/${encodeURIComponent(ref)}/kill`, { signal }));
   }
+  pause(ref: string): Promise<Container> {
+    return this.call("POST", `/v1/containers/${encodeURIComponent(ref)}/pause`);
+  }
+  unpause(ref: string): Promise<Container> {
+    return this.call("POST", `/v1/containers/${encodeURIComponent(ref)}/unpause`);
+  }
   remove(ref: string, opts: { force?: boolean } = {}): Promise<{ id: string; name: string }> {
     return this.call("DELETE", withQuery(`/v1/containers/${encodeURIComponent(ref)}`, { force: opts.force }));
   }
@@ -146,6 +162,20 @@ export class BosunClient {
     for await (const line of this.transport.lines(path, opts.signal)) {
       if (line.trim()) yield JSON.parse(line) as Event;
     }
+  }
+
+  /** Samples of containers' use, one per container per second (or one each, without stream). */
+  async *stats(opts: StatsOptions = {}): AsyncIterable<ContainerStats> {
+    const base =
+      opts.ref === undefined ? "/v1/stats" : `/v1/containers/${encodeURIComponent(opts.ref)}/stats`;
+    const path = withQuery(base, { stream: opts.stream === false ? "0" : undefined, all: opts.all });
+    for await (const line of this.transport.lines(path, opts.signal)) {
+      if (line.trim()) yield JSON.parse(line) as ContainerStats;
+    }
+  }
+
+  top(ref: string): Promise<TopResponse> {
+    return this.call("GET", `/v1/containers/${encodeURIComponent(ref)}/top`);
   }
 
   /**

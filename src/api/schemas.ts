@@ -67,7 +67,7 @@ export type CreateContainerRequest = z.input<typeof CreateContainerRequest>;
 /** The request after validation: sizes in bytes, signals by name. */
 export type CreateContainerSpec = z.output<typeof CreateContainerRequest>;
 
-export const ContainerStatus = z.enum(["created", "running", "restarting", "exited", "removing"]);
+export const ContainerStatus = z.enum(["created", "running", "paused", "restarting", "exited", "removing"]);
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 
 export const ContainerState = z.object({
@@ -121,6 +121,45 @@ export const Event = z.object({
 });
 export type Event = z.infer<typeof Event>;
 
+/** One sample of a container's use (GET /v1/stats, /v1/containers/{ref}/stats). */
+export const ContainerStats = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: ContainerStatus,
+  /** When the sample was read (the later of its two readings). */
+  read: z.string(),
+  /** CPU use since the previous reading, in percent of one core (two busy cores: 200). */
+  cpuPercent: z.number(),
+  /** CPU time used since the shim started, its ended processes included. */
+  cpuSeconds: z.number(),
+  /** The sum of the processes' resident memory (shared pages count once per process). */
+  memoryBytes: z.number(),
+  /** null until containers have memory limits. */
+  memoryLimitBytes: z.number().nullable(),
+  /** Tasks: processes and their threads, as a cgroup counts them. */
+  pids: z.number(),
+  /** The size of container.log and its rotated files. */
+  logBytes: z.number(),
+});
+export type ContainerStats = z.infer<typeof ContainerStats>;
+
+export const TopProcess = z.object({
+  pid: z.number(),
+  ppid: z.number(),
+  /** The effective user's name, or its uid when it has no name. */
+  user: z.string(),
+  /** The state letter of /proc/PID/stat: R, S, D, T, Z, … */
+  state: z.string(),
+  cpuSeconds: z.number(),
+  rssBytes: z.number(),
+  /** From /proc/PID/cmdline; [comm] for a process without one (a zombie). */
+  command: z.array(z.string()),
+});
+export type TopProcess = z.infer<typeof TopProcess>;
+
+export const TopResponse = z.object({ id: z.string(), name: z.string(), processes: z.array(TopProcess) });
+export type TopResponse = z.infer<typeof TopResponse>;
+
 export const VersionInfo = z.object({
   version: z.string(),
   apiVersion: z.string(),
@@ -141,6 +180,7 @@ export const DaemonInfo = z.object({
   containers: z.object({
     total: z.number(),
     running: z.number(),
+    paused: z.number(),
     restarting: z.number(),
     exited: z.number(),
     created: z.number(),
@@ -180,6 +220,8 @@ export const AttachQuery = z.strictObject({
   logs: flag,
   tail: z.string().regex(/^\d+$/).optional(),
 });
+export const StatsQuery = z.strictObject({ stream: flag, all: flag });
+export const ContainerStatsQuery = z.strictObject({ stream: flag });
 export const EventsQuery = z.strictObject({
   since: z.string().optional(),
   until: z.string().optional(),

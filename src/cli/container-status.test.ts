@@ -41,3 +41,8 @@ test("a death by signal shows as 128 plus the signal number", () => {
   const s = { ...base, status: "exited" as const, signal: 15, finishedAt: "2026-11-22T01:05:00Z" };
   assert.equal(formatStatus(s, now), "Exited (143) Less than a second ago");
 });
+
+test("a paused container reads Up and how long, then (Paused), as Docker words it", () => {
+  const s = { ...base, status: "paused" as const, running: true, startedAt: "2026-11-22T01:04:57Z" };
+  assert.equal(formatStatus(s, now), "Up 3 seconds (Paused)");
+});

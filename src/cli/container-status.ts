@@ -18,6 +18,10 @@ export function formatStatus(state: ContainerState, now: number): string {
       return "Created";
     case "running":
       return state.startedAt ? `Up ${humanDuration(now - Date.parse(state.startedAt))}` : "Up";
+    case "paused":
+      return state.startedAt
+        ? `Up ${humanDuration(now - Date.parse(state.startedAt))} (Paused)`
+        : "Up (Paused)";
     case "restarting":
       return since(code === undefined ? "Restarting" : `Restarting (${code})`, state.finishedAt);
     case "exited":

@@ -8,12 +8,15 @@ import { infoCommand } from "./commands/info.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { killCommand } from "./commands/kill.ts";
 import { logsCommand } from "./commands/logs.ts";
+import { pauseCommand, unpauseCommand } from "./commands/pause.ts";
 import { psCommand } from "./commands/ps.ts";
 import { restartCommand } from "./commands/restart.ts";
 import { rmCommand } from "./commands/rm.ts";
 import { runCommand } from "./commands/run.ts";
 import { startCommand } from "./commands/start.ts";
+import { statsCommand } from "./commands/stats.ts";
 import { stopCommand } from "./commands/stop.ts";
+import { topCommand } from "./commands/top.ts";
 import { versionCommand } from "./commands/version.ts";
 import { waitCommand } from "./commands/wait.ts";
 import { describeFailure, SilentExit } from "./failure.ts";
@@ -26,11 +29,15 @@ const COMMANDS = [
   stopCommand,
   restartCommand,
   killCommand,
+  pauseCommand,
+  unpauseCommand,
   rmCommand,
   psCommand,
   logsCommand,
   attachCommand,
   inspectCommand,
+  statsCommand,
+  topCommand,
   waitCommand,
   eventsCommand,
   versionCommand,

@@ -3,10 +3,12 @@
 import { z } from "zod";
 import {
   Container,
+  ContainerStats,
   CreateContainerRequest,
   CreateContainerResponse,
   DaemonInfo,
   Event,
+  TopResponse,
   VersionInfo,
   WaitResponse,
 } from "../api/schemas.ts";
@@ -29,6 +31,19 @@ const ok = (s: unknown) => ({
   "200": { description: "OK", content: { "application/json": { schema: s } } },
   default: { description: "error", content: { "application/json": { schema: ErrorBody } } },
 });
+const stream = {
+  name: "stream",
+  in: "query",
+  description: "1 (default): a sample per container per second, forever; 0: one sample each",
+  schema: { type: "string", enum: ["1", "0", "true", "false"] },
+};
+const stats = (description: string) => ({
+  "200": {
+    description,
+    content: { "application/x-ndjson": { schema: schema(ContainerStats) } },
+  },
+});
+
 const ref = {
   name: "ref",
   in: "path",
@@ -93,6 +108,20 @@ export function openApiDocument(version: string): object {
           responses: ok(schema(Container)),
         },
       },
+      "/v1/containers/{ref}/pause": {
+        post: {
+          parameters: [ref],
+          description: "stop every process of the container (409 unless running)",
+          responses: ok(schema(Container)),
+        },
+      },
+      "/v1/containers/{ref}/unpause": {
+        post: {
+          parameters: [ref],
+          description: "let a paused container's processes go on (409 unless paused)",
+          responses: ok(schema(Container)),
+        },
+      },
       "/v1/containers/{ref}/wait": {
         post: {
           parameters: [
@@ -125,6 +154,36 @@ export function openApiDocument(version: string): object {
           description:
             "WebSocket: binary frames are [stream byte 1|2][bytes] out, stdin in; text frames are JSON control",
           responses: { "101": { description: "upgraded" } },
+        },
+      },
+      "/v1/stats": {
+        get: {
+          parameters: [
+            stream,
+            {
+              name: "all",
+              in: "query",
+              description: "not only running containers",
+              schema: { type: "boolean" },
+            },
+          ],
+          description:
+            "CPU needs two readings of /proc: the first sample comes 0.5 s after the request, then one per second. A container that is not running has a zero sample.",
+          responses: stats("NDJSON, one object per running container per sample, chunked"),
+        },
+      },
+      "/v1/containers/{ref}/stats": {
+        get: {
+          parameters: [ref, stream],
+          description: "as GET /v1/stats, for one container; the stream ends when the container is removed",
+          responses: stats("NDJSON, one object per sample, chunked"),
+        },
+      },
+      "/v1/containers/{ref}/top": {
+        get: {
+          parameters: [ref],
+          description: "the container's processes (409 unless running or paused)",
+          responses: ok(schema(TopResponse)),
         },
       },
       "/v1/events": {

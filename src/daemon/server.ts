@@ -2,12 +2,18 @@
 // runtime, and shape the answer; errors of every kind leave as {error: {code, message, hint?}}.
 import { Readable } from "node:stream";
 import websocket from "@fastify/websocket";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from "fastify";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { BosunError } from "../api/errors.ts";
 import {
   AttachQuery,
+  ContainerStatsQuery,
   CreateContainerRequest,
   type DaemonInfo,
   describeIssues,
@@ -16,6 +22,7 @@ import {
   ListQuery,
   LogsQuery,
   RemoveQuery,
+  StatsQuery,
   StopQuery,
   type VersionInfo,
   WaitQuery,
@@ -24,6 +31,8 @@ import { signalNumber } from "../api/signals.ts";
 import { EVENT_FILTERS, type EventBus, eventMatches } from "../runtime/event-bus.ts";
 import { splitPair } from "../runtime/key-value.ts";
 import type { Runtime } from "../runtime/runtime.ts";
+import type { StatsTarget } from "../runtime/stats.ts";
+import { statsStream, topOf } from "../runtime/stats-reader.ts";
 import { parseTimeArg } from "../runtime/time.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -150,6 +159,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return runtime.kill(req.params.ref, q.signal);
   });
 
+  app.post<RefParams>("/v1/containers/:ref/pause", async (req) => runtime.pause(req.params.ref));
+  app.post<RefParams>("/v1/containers/:ref/unpause", async (req) => runtime.unpause(req.params.ref));
+
   app.delete<RefParams>("/v1/containers/:ref", async (req) => {
     const q = parse(RemoveQuery, req.query, "query");
     return runtime.remove(req.params.ref, q.force ?? false);
@@ -176,6 +188,36 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     reply.raw.on("close", () => abort.abort());
     reply.type("text/plain; charset=utf-8");
     return reply.send(Readable.from(withNewlines(lines)));
+  });
+
+  // NDJSON, one object per container per interval (docs: the first sample comes after a short
+  // gap, since CPU needs two readings; stream=0 sends only that one).
+  const sendStats = (reply: FastifyReply, stream: boolean, targets: () => StatsTarget[]) => {
+    targets(); // a 404 is an answer, not a stream
+    const abort = new AbortController();
+    reply.raw.on("close", () => abort.abort());
+    const samples = statsStream(targets, stream, abort.signal);
+    async function* lines(): AsyncGenerator<string[]> {
+      for await (const batch of samples) yield batch.map((s) => JSON.stringify(s));
+    }
+    reply.type("application/x-ndjson");
+    reply.raw.flushHeaders?.();
+    return reply.send(Readable.from(withNewlines(lines())));
+  };
+
+  app.get("/v1/stats", async (req, reply) => {
+    const q = parse(StatsQuery, req.query, "query");
+    return sendStats(reply, q.stream ?? true, () => runtime.statsTargets(undefined, q.all ?? false));
+  });
+
+  app.get<RefParams>("/v1/containers/:ref/stats", async (req, reply) => {
+    const q = parse(ContainerStatsQuery, req.query, "query");
+    return sendStats(reply, q.stream ?? true, () => runtime.statsTargets(req.params.ref));
+  });
+
+  app.get<RefParams>("/v1/containers/:ref/top", async (req) => {
+    const target = runtime.topTarget(req.params.ref);
+    return { id: target.id, name: target.name, processes: await topOf(target) };
   });
 
   app.get("/v1/events", async (req, reply) => {

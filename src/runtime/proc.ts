@@ -2,33 +2,9 @@
 // nothing; /proc/PID/stat's state letter does (Z or X is dead). Pids are reused, so a recorded
 // pid is only "the same process" if its start time (field 22, clock ticks since boot) matches.
 import { readFile } from "node:fs/promises";
+import { type ProcStat, parseStat } from "./proc-stat.ts";
 
-export interface ProcStat {
-  pid: number;
-  state: string;
-  ppid: number;
-  pgrp: number;
-  session: number;
-  startTime: number;
-}
-
-export function parseStat(text: string): ProcStat | undefined {
-  // comm (field 2) may hold spaces and parentheses: the fields after it start after the last ')'.
-  const close = text.lastIndexOf(")");
-  if (close < 0) return undefined;
-  const f = text.slice(close + 2).split(" ");
-  // f[0] is field 3 (state), so field N is f[N - 3].
-  const startTime = Number(f[19]);
-  if (f.length < 20 || Number.isNaN(startTime)) return undefined;
-  return {
-    pid: Number(text.slice(0, text.indexOf(" "))),
-    state: f[0]!,
-    ppid: Number(f[1]),
-    pgrp: Number(f[2]),
-    session: Number(f[3]),
-    startTime,
-  };
-}
+export { type ProcStat, parseStat };
 
 export async function readStat(pid: number): Promise<ProcStat | undefined> {
   try {

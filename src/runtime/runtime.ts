@@ -23,6 +23,7 @@ import { type ExitInfo, reduceShimEvent } from "./shim-events.ts";
 import { ShimLauncher } from "./shim-launcher.ts";
 import { ShimConnection, type ShimEvent } from "./shim-protocol.ts";
 import { type Action, isRunning, transition } from "./state-machine.ts";
+import type { StatsTarget } from "./stats.ts";
 import { nowIso } from "./time.ts";
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -104,8 +105,8 @@ export class Runtime {
     return out.sort((a, b) => (a.created < b.created ? 1 : -1));
   }
 
-  counts(): Record<"total" | "running" | "restarting" | "exited" | "created", number> {
-    const c = { total: 0, running: 0, restarting: 0, exited: 0, created: 0 };
+  counts(): Record<"total" | "running" | "paused" | "restarting" | "exited" | "created", number> {
+    const c = { total: 0, running: 0, paused: 0, restarting: 0, exited: 0, created: 0 };
     for (const e of this.byId.values()) {
       c.total++;
       if (e.state.status in c) c[e.state.status as keyof typeof c]++;
@@ -194,6 +195,10 @@ export class Runtime {
   }
 
   private async doStart(e: Entry): Promise<Container> {
+    // The last run's shim removes ctl.sock just after its final exit event, then closes its
+    // connections; a new shim refuses a socket that a live shim still serves. Under load the
+    // daemon can get here in between: wait for the old shim to let go (it flushes for 1 s at most).
+    if (e.conn && !e.conn.isClosed) await Promise.race([e.conn.gone, delay(2000, undefined, { ref: false })]);
     // The shim replaces the previous run's pid and status files and removes its exit.json
     // before it answers, so nothing of that run needs clearing here.
     const started = await this.launcher.launch(e.config, e.dir);
@@ -391,6 +396,35 @@ export class Runtime {
     return toApi(e.config, e.state, e.dir);
   }
 
+  /** Freezes every process of the container (the shim's P); its pause event moves the state. */
+  async pause(ref: string): Promise<Container> {
+    return this.pauseRequest(ref, "pause", "P", "paused");
+  }
+
+  async unpause(ref: string): Promise<Container> {
+    return this.pauseRequest(ref, "unpause", "U", "running");
+  }
+
+  private async pauseRequest(
+    ref: string,
+    action: "pause" | "unpause",
+    frame: "P" | "U",
+    after: "paused" | "running",
+  ): Promise<Container> {
+    const e = this.resolve(ref);
+    const before = e.state.status;
+    this.move(e, action);
+    const conn = await this.connection(e);
+    await conn.request(frame).catch((err: Error) => {
+      const why = err.message.replace(/^cannot (un)?pause: /, "");
+      throw new BosunError("conflict", `cannot ${action} ${e.config.name}: ${why}`);
+    });
+    // The shim sends its event before its reply on this connection, so the state has moved
+    // already; this only covers a subscription that was replaced in between.
+    if (e.state.status === before) e.state = { ...e.state, status: after };
+    return toApi(e.config, e.state, e.dir);
+  }
+
   async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
     const e = this.resolve(ref);
     if (isRunning(e.state.status)) {
@@ -500,6 +534,39 @@ export class Runtime {
     return session
       .connect(this.ctlPath(e), onShimClosed)
       .catch((err: Error) => session.fail("shim_failed", `cannot attach: ${err.message}`));
+  }
+
+  // ---- stats, top ----
+
+  /** What stats are read of: ref's container (404 if unknown), else the running ones, or all. */
+  statsTargets(ref: string | undefined, all = false): StatsTarget[] {
+    const entries =
+      ref !== undefined
+        ? [this.resolve(ref)]
+        : [...this.byId.values()]
+            .filter((e) => all || isRunning(e.state.status))
+            .sort((a, b) => (a.config.name < b.config.name ? -1 : 1));
+    return entries.map((e) => this.statsTarget(e));
+  }
+
+  /** The container whose processes `top` lists: it must be running (paused is fine). */
+  topTarget(ref: string): StatsTarget {
+    const e = this.resolve(ref);
+    if (!isRunning(e.state.status)) {
+      throw new BosunError("conflict", `cannot list the processes of ${e.config.name}: it is not running`);
+    }
+    return this.statsTarget(e);
+  }
+
+  private statsTarget(e: Entry): StatsTarget {
+    const { status } = e.state;
+    return {
+      id: e.config.id,
+      name: e.config.name,
+      status,
+      shimPid: isRunning(status) ? e.shimPid : undefined,
+      dir: e.dir,
+    };
   }
 
   // ---- recovery ----

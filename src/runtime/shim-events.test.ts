@@ -71,3 +71,40 @@ test("a status event (on subscribe) restores the shim's view; unknown events cha
   assert.equal(r.state.restarts, 3);
   assert.deepEqual(reduceShimEvent(running, { type: "mystery" }, "web", "no"), { state: running });
 });
+
+test("pause and unpause events move the status and are announced", () => {
+  const paused = reduceShimEvent(running, { type: "pause", time: "T3" }, "web", "no");
+  assert.equal(paused.state.status, "paused");
+  assert.equal(paused.state.pid, 42, "the process is the same");
+  assert.deepEqual(paused.announce, { action: "pause", attributes: {} });
+  assert.equal(paused.exit, undefined, "a pause is not an exit");
+  const resumed = reduceShimEvent(paused.state, { type: "unpause", time: "T4" }, "web", "no");
+  assert.equal(resumed.state.status, "running");
+  assert.deepEqual(resumed.announce, { action: "unpause", attributes: {} });
+});
+
+test("a paused container's exit ends it (a stop or a kill -9 while paused)", () => {
+  const paused: ObservedState = { ...running, status: "paused" };
+  const ev = { type: "exit", pid: 42, exitCode: 137, signal: 9, time: "T5", final: true, reason: "stopped" };
+  assert.equal(reduceShimEvent(paused, ev, "web", "no").state.status, "exited");
+  const restart = {
+    type: "exit",
+    pid: 42,
+    exitCode: 137,
+    signal: 9,
+    time: "T5",
+    final: false,
+    reason: "exited",
+  };
+  assert.equal(reduceShimEvent(paused, restart, "web", "always").state.status, "restarting");
+});
+
+test("a status event of a paused shim (after a daemon restart) says paused", () => {
+  const r = reduceShimEvent(
+    initialState(),
+    { type: "status", state: "paused", pid: 42, restarts: 0 },
+    "web",
+    "no",
+  );
+  assert.equal(r.state.status, "paused");
+});

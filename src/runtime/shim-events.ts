@@ -23,6 +23,7 @@ const str = (v: unknown) => (typeof v === "string" ? v : null);
 const SHIM_STATES = {
   created: "created",
   running: "running",
+  paused: "paused",
   restarting: "restarting",
   exited: "exited",
 } as const;
@@ -90,6 +91,14 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
           action: "restart",
           attributes: { restarts: String(restarts), delayMs: String(num(ev.delayMs) ?? 0), policy },
         },
+      };
+    }
+    case "pause":
+    case "unpause": {
+      const action = ev.type === "pause" ? "paused" : "unpaused";
+      return {
+        state: { ...s, status: transition(s.status, action, name) },
+        announce: { action: ev.type, attributes: {} },
       };
     }
     default:

@@ -4,7 +4,7 @@ import { connect, type Socket } from "node:net";
 
 export const MAX_FRAME = 1 << 20;
 
-export type FrameType = "S" | "K" | "T" | "A" | "I" | "C" | "W" | "R" | "o" | "e" | "J";
+export type FrameType = "S" | "K" | "T" | "A" | "I" | "C" | "W" | "P" | "U" | "R" | "o" | "e" | "J";
 
 export interface Frame {
   type: string;
@@ -61,15 +61,22 @@ export class ShimConnection {
   private readonly pending: { resolve: (v: string) => void; reject: (e: Error) => void }[] = [];
   private readonly decoder = new FrameDecoder();
   private closed = false;
+  /** Resolves when the connection is gone; a shim that ends closes every connection last. */
+  readonly gone: Promise<void>;
 
   private constructor(
     private readonly socket: Socket,
     private readonly handlers: ShimConnectionHandlers,
   ) {
+    let gone = () => {};
+    this.gone = new Promise((resolve) => {
+      gone = resolve;
+    });
     socket.on("data", (chunk) => this.onData(chunk));
     socket.on("error", () => {});
     socket.on("close", () => {
       this.closed = true;
+      gone();
       for (const p of this.pending.splice(0)) p.reject(new Error("shim connection closed"));
       this.handlers.onClose?.();
     });
@@ -90,7 +97,7 @@ export class ShimConnection {
     return this.closed;
   }
 
-  request(type: "S" | "K" | "T" | "A" | "W", payload = ""): Promise<string> {
+  request(type: "S" | "K" | "T" | "A" | "W" | "P" | "U", payload = ""): Promise<string> {
     if (this.closed) return Promise.reject(new Error("shim connection closed"));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });

@@ -7,16 +7,23 @@ export type Action =
   | "start" // a client asks to start
   | "started" // the shim reports the process running
   | "restarting" // the shim scheduled a restart by policy
+  | "paused" // the shim reports every process stopped
+  | "unpaused" // the shim reports them going on
   | "exited" // the process ended for good (final exit, or the shim died)
   | "stop"
   | "kill"
   | "remove"
-  | "attach";
+  | "attach"
+  | "pause"
+  | "unpause";
 
-/** Running, or between two runs while the shim waits out a restart backoff. */
+/** Running, paused (a frozen process is still there, as Docker counts it), or between two runs
+ * while the shim waits out a restart backoff. */
 export function isRunning(status: ContainerStatus): boolean {
-  return status === "running" || status === "restarting";
+  return status === "running" || status === "paused" || status === "restarting";
 }
+
+const SHIM_FACTS: readonly Action[] = ["exited", "started", "restarting", "paused", "unpaused"];
 
 /**
  * Returns the status after `action`, or throws the BosunError the API should answer with.
@@ -30,25 +37,36 @@ export function transition(
 ): ContainerStatus {
   if (from === "removing") {
     // The shim's own reports are facts, not requests: they never undo a removal.
-    if (action === "exited" || action === "started" || action === "restarting") return "removing";
+    if (SHIM_FACTS.includes(action)) return "removing";
     throw new BosunError("conflict", `cannot ${action} ${name}: it is being removed`);
   }
   const running = isRunning(from);
   switch (action) {
     case "start":
+      if (from === "paused") {
+        throw new BosunError(
+          "conflict",
+          `cannot start ${name}: it is paused`,
+          `unpause it: \`bosun unpause ${name}\``,
+        );
+      }
       if (running) throw new BosunError("not_modified", `${name} is already running`);
       return from;
     case "started":
       return "running";
     case "restarting":
       return "restarting";
+    case "paused":
+      return "paused";
+    case "unpaused":
+      return "running";
     case "exited":
       return "exited";
     case "stop":
       if (!running) throw new BosunError("not_modified", `${name} is not running`);
       return from;
     case "kill":
-      if (from !== "running") {
+      if (from !== "running" && from !== "paused") {
         throw new BosunError(
           "conflict",
           `cannot kill ${name}: it is ${from === "restarting" ? "restarting" : "not running"}`,
@@ -59,7 +77,7 @@ export function transition(
       if (running && !force) {
         throw new BosunError(
           "conflict",
-          `cannot remove ${name}: it is running`,
+          `cannot remove ${name}: it is ${from === "paused" ? "paused" : "running"}`,
           "stop it first, or remove it with force (`bosun rm -f`)",
         );
       }
@@ -72,6 +90,16 @@ export function transition(
           "start it first: `bosun start -a`",
         );
       }
+      return from;
+    case "pause":
+      if (from !== "running") {
+        const why =
+          from === "paused" ? "already paused" : from === "restarting" ? "restarting" : "not running";
+        throw new BosunError("conflict", `cannot pause ${name}: it is ${why}`);
+      }
+      return from;
+    case "unpause":
+      if (from !== "paused") throw new BosunError("conflict", `cannot unpause ${name}: it is not paused`);
       return from;
   }
 }

@@ -12,6 +12,7 @@ export function formatInfo(i: DaemonInfo): string {
     `Server Version: ${i.version}`,
     `Containers: ${i.containers.total}`,
     ` Running: ${i.containers.running}`,
+    ` Paused: ${i.containers.paused}`,
     ` Restarting: ${i.containers.restarting}`,
     ` Exited: ${i.containers.exited}`,
     ` Created: ${i.containers.created}`,
