@@ -1,13 +1,13 @@
 // Live restore: bosund killed with SIGKILL loses nothing. Containers are held by their shims and
 // described by files, so a new bosund finds each one as it really is.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { access, open } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { isRunning, readPidFile } from "../src/runtime/proc.ts";
 import { ShimConnection } from "../src/runtime/shim-protocol.ts";
-import { startDaemon, type TestDaemon } from "./helpers/daemon.ts";
+import { REPO, startDaemon, type TestDaemon } from "./helpers/daemon.ts";
 import { logText } from "./helpers/streams.ts";
 import { whenInDir } from "./helpers/wait.ts";
 
@@ -20,6 +20,7 @@ after(async () => {
 });
 
 const alive = isRunning;
+const SHIM = join(REPO, "shim/build/bosun-shim");
 const exists = (p: string) =>
   access(p).then(
     () => true,
@@ -119,4 +120,20 @@ test("a shim killed while bosund is down is reported after restart, its orphans 
   assert.equal(after.state.reason, "shim-died");
   assert.equal(await alive(c.state.pid!), false, "the orphan was killed");
   await d.client.remove(id);
+});
+
+test("a start cut short by kill -9 (shim launched, process still held) completes on the next start", async () => {
+  const { id } = await d.client.create({ name: "rec-held", command: ["sleep", "1000"] });
+  const c = await d.client.inspect(id);
+  await d.kill9();
+  // What the launcher had done when bosund died: the shim is up, its process waits at the gate.
+  const shim = spawnSync(SHIM, ["--dir", c.stateDir, "--", "sleep", "1000"], { encoding: "utf8" });
+  const held = Number(/^ready \d+ (\d+)$/m.exec(shim.stdout)![1]);
+  await d.restart();
+  assert.equal((await d.client.inspect(id)).state.status, "created", "it never ran");
+  const started = await d.client.start(id);
+  assert.equal(started.state.status, "running");
+  assert.equal(started.state.pid, held, "the held process is the one that runs: no second shim");
+  await d.client.remove(id, { force: true });
+  assert.equal(await alive(held), false);
 });

@@ -198,18 +198,13 @@ export class Runtime {
     // The last run's shim removes ctl.sock just after its final exit event, then closes its
     // connections; a new shim refuses a socket that a live shim still serves. Under load the
     // daemon can get here in between: wait for the old shim to let go (it flushes for 1 s at most).
-    if (e.conn && !e.conn.isClosed) await Promise.race([e.conn.gone, delay(2000, undefined, { ref: false })]);
-    // The shim replaces the previous run's pid and status files and removes its exit.json
-    // before it answers, so nothing of that run needs clearing here.
-    const started = await this.launcher.launch(e.config, e.dir);
-    e.shimPid = started.shimPid;
-    e.state = { ...initialState(), pid: started.containerPid };
-    const subscribed = this.subscribe(e).catch((err: Error) => {
-      throw new BosunError(
-        "shim_failed",
-        `cannot start ${e.config.name}: its shim does not answer: ${err.message}`,
-      );
-    });
+    // But a shim that holds this container's process at the gate (a start bosund did not
+    // finish before it died, found again by recovery) is this start's shim: it only needs S.
+    const held = e.state.status === "created" && e.conn !== undefined && !e.conn.isClosed;
+    if (!held && e.conn && !e.conn.isClosed) {
+      await Promise.race([e.conn.gone, delay(2000, undefined, { ref: false })]);
+    }
+    const subscribed = held ? Promise.resolve(e.conn!) : this.launchAndSubscribe(e);
     if (e.attach.size > 0) {
       // Attach clients that were waiting for this start connect before the process may run.
       await subscribed;
@@ -237,6 +232,20 @@ export class Runtime {
       throw new BosunError("exec_failed", `cannot start ${e.config.name}: ${(err as Error).message}`);
     }
     return toApi(e.config, e.state, e.dir);
+  }
+
+  private async launchAndSubscribe(e: Entry): Promise<ShimConnection> {
+    // The shim replaces the previous run's pid and status files and removes its exit.json
+    // before it answers, so nothing of that run needs clearing here.
+    const started = await this.launcher.launch(e.config, e.dir);
+    e.shimPid = started.shimPid;
+    e.state = { ...initialState(), pid: started.containerPid };
+    return this.subscribe(e).catch((err: Error) => {
+      throw new BosunError(
+        "shim_failed",
+        `cannot start ${e.config.name}: its shim does not answer: ${err.message}`,
+      );
+    });
   }
 
   private ctlPath(e: Entry): string {
