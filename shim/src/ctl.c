@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 
+#include "exec.h"
 #include "logs.h"
 #include "shim.h"
 #include "stdin.h"
@@ -130,6 +131,10 @@ void ctl_output(int stream, const char *data, size_t len) {
   }
 }
 
+void ctl_send(void *client, char type, const char *data, size_t len) {
+  send_frame(client, type, data, len);
+}
+
 void ctl_event(const char *json, size_t len) {
   for (size_t i = 0; i < nclients; i++)
     if (clients[i]->events) send_frame(clients[i], 'J', json, len);
@@ -237,10 +242,16 @@ static void handle(struct shim *sh, struct client *c, char type, char *payload, 
     }
     return;
   case 'I':
-    if (c->in && sh->cfg.stdin_pipe) stdin_feed(sh, payload, len);
+    /* The connection of an exec session writes to that process's stdin, not the container's. */
+    if (!exec_stdin(c, payload, len) && c->in && sh->cfg.stdin_pipe) stdin_feed(sh, payload, len);
     return;
   case 'C':
-    if (c->in && sh->cfg.stdin_pipe) stdin_close(sh);
+    if (!exec_stdin_close(c) && c->in && sh->cfg.stdin_pipe) stdin_close(sh);
+    return;
+  case 'X':
+    exec_start(sh, c, payload, len, &r);
+    buf_append(&r, "", 1);
+    reply(c, r.data);
     return;
   case 'P':
   case 'U':
@@ -277,7 +288,7 @@ static void parse_frames(struct shim *sh, struct client *c) {
     uint32_t len = be32(h + 1);
     /* Judge the header at once: a client speaking anything else is gone before it can make
      * the shim buffer a megabyte of garbage. */
-    if (!h[0] || !strchr("SKTAICWPU", h[0]) || len > MAX_FRAME) {
+    if (!h[0] || !strchr("SKTAICWPUX", h[0]) || len > MAX_FRAME) {
       char why[80];
       snprintf(why, sizeof why, "bad frame (type 0x%02x, %u bytes)", h[0], len);
       drop(c, why);
@@ -362,6 +373,7 @@ void ctl_after(struct shim *sh) {
     struct client *c = clients[i];
     if (sh && !c->dead && !c->waiting_start && buf_pending(&c->ibuf) >= 5) parse_frames(sh, c);
     if (c->dead) {
+      exec_owner_gone(c);
       close(c->fd);
       buf_free(&c->ibuf);
       buf_free(&c->obuf);

@@ -21,6 +21,8 @@ void ctl_dispatch(struct shim *sh, const struct pollfd *pfd, size_t n);
 void ctl_after(struct shim *sh);
 
 void ctl_output(int stream, const char *data, size_t len);
+/* One frame to one client (an exec session's owner); queued like any output. */
+void ctl_send(void *client, char type, const char *data, size_t len);
 void ctl_event(const char *json, size_t len);
 void ctl_start_result(const char *reply); /* to every client waiting on S */
 bool ctl_flushed(void);

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "exec.h"
 #include "output.h"
 #include "stdin.h"
 #include "supervise.h"
@@ -60,7 +61,7 @@ void loop_run(struct shim *sh, int sigfd) {
     out_on_timer(sh, now);
     if (sup_done(sh, now)) break;
 
-    size_t need = 5 + ctl_npoll(), n = 0;
+    size_t need = 5 + ctl_npoll() + exec_npoll(), n = 0;
     if (need > cap) {
       cap = need * 2;
       pfd = xrealloc(pfd, cap * sizeof *pfd);
@@ -70,6 +71,8 @@ void loop_run(struct shim *sh, int sigfd) {
     int i_out = add(pfd, &n, out_held(STREAM_STDOUT, now_us) ? -1 : sh->proc.out_fd, POLLIN);
     int i_err = add(pfd, &n, out_held(STREAM_STDERR, now_us) ? -1 : sh->proc.err_fd, POLLIN);
     int i_in = add(pfd, &n, sh->proc.in_fd, stdin_wants_write(sh) ? POLLOUT : 0);
+    size_t i_exec_s = n;
+    n += exec_pollfds(pfd + n);
     size_t i_ctl = n;
     n += ctl_pollfds(pfd + n);
 
@@ -96,6 +99,8 @@ void loop_run(struct shim *sh, int sigfd) {
     if (ready(pfd, i_in)) stdin_on_writable(sh);
     if (ready(pfd, i_sig)) on_signals(sh, sigfd);
     if (eof) sup_on_output_eof(sh);
+    /* After the SIGCHLD pass, so an exec session that ended sends its last output, then its exit. */
+    exec_dispatch(pfd + i_exec_s, i_ctl - i_exec_s);
     ctl_dispatch(sh, pfd + i_ctl, n - i_ctl);
     ctl_after(sh);
   }

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "exec.h"
 #include "freeze.h"
 #include "output.h"
 #include "policy.h"
@@ -139,8 +140,9 @@ static void finish_exit(struct shim *sh) {
 
 static void exiting_progress(struct shim *sh) {
   if (sh->phase != PH_EXITING) return;
-  while (waitpid(-1, NULL, WNOHANG) > 0) {
-  }
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) exec_reaped(pid, status);
   int left = reap_leftovers(sh->self, sh->proc.pid, false);
   sh->exiting_rescan_at = left > 0 ? mono_ms() + EXITING_RESCAN_MS : 0;
   if (left == 0 && sh->proc.out_fd < 0 && sh->proc.err_fd < 0) finish_exit(sh);
@@ -185,7 +187,9 @@ void sup_on_sigchld(struct shim *sh) {
     if (is_main) kill(-pid, SIGKILL);
     int status;
     if (waitpid(pid, &status, WNOHANG) != pid) break;
+    /* An exec'd process is reaped here too; its end is its session's, never the container's. */
     if (is_main) on_main_exit(sh, status);
+    else exec_reaped(pid, status);
   }
   exiting_progress(sh);
 }

@@ -326,7 +326,10 @@ export class Shim {
     return r;
   }
 
-  async request(type: "S" | "K" | "T" | "A" | "W" | "P" | "U", payload = ""): Promise<string> {
+  async request(
+    type: "S" | "K" | "T" | "A" | "W" | "P" | "U" | "X",
+    payload: Buffer | string = "",
+  ): Promise<string> {
     const c = await this.connect();
     return c.request(type, payload);
   }

@@ -47,6 +47,14 @@ export function withQuery(path: string, query: Query = {}): string {
   return s ? `${path}?${s}` : path;
 }
 
+export interface ExecOptions {
+  command: string[];
+  env?: Record<string, string>;
+  stdin?: boolean;
+  /** The channel closes after exec-start; the process runs on. */
+  detach?: boolean;
+}
+
 export interface ListOptions {
   all?: boolean;
   filter?: string[];
@@ -186,6 +194,23 @@ export class BosunClient {
   attach(ref: string, opts: AttachOptions = {}): Promise<Channel> {
     return this.transport.channel(
       withQuery(`/v1/containers/${encodeURIComponent(ref)}/attach`, { stdin: opts.stdin, tail: opts.tail }),
+    );
+  }
+
+  /**
+   * Run a process in a running container. The channel speaks as attach's does, plus a first text
+   * frame {"type":"exec-start","id","pid"}; its {"type":"exit"} carries the process's exit code.
+   * A paused or stopped container fails with a 409 before the channel opens.
+   */
+  exec(ref: string, opts: ExecOptions): Promise<Channel> {
+    const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    return this.transport.channel(
+      withQuery(`/v1/containers/${encodeURIComponent(ref)}/exec`, {
+        cmd: opts.command,
+        env,
+        stdin: opts.stdin,
+        detach: opts.detach,
+      }),
     );
   }
 }

@@ -70,6 +70,10 @@ export type CreateContainerSpec = z.output<typeof CreateContainerRequest>;
 export const ContainerStatus = z.enum(["created", "running", "paused", "restarting", "exited", "removing"]);
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 
+/** A running exec session (docs/shim.md, "Exec"), listed by inspect while it runs. */
+export const ExecInfo = z.object({ id: z.number(), pid: z.number(), command: z.array(z.string()) });
+export type ExecInfo = z.infer<typeof ExecInfo>;
+
 export const ContainerState = z.object({
   status: ContainerStatus,
   running: z.boolean(),
@@ -82,6 +86,8 @@ export const ContainerState = z.object({
   /** Why it exited: exited, stopped, exec-failed, shim-died. */
   reason: z.string().nullable(),
   error: z.string().nullable(),
+  /** Exec sessions started through this daemon that still run. */
+  execs: z.array(ExecInfo),
 });
 export type ContainerState = z.infer<typeof ContainerState>;
 
@@ -219,6 +225,12 @@ export const AttachQuery = z.strictObject({
   stdin: flag,
   logs: flag,
   tail: z.string().regex(/^\d+$/).optional(),
+});
+export const ExecQuery = z.strictObject({
+  cmd: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+  env: list,
+  stdin: flag,
+  detach: flag,
 });
 export const StatsQuery = z.strictObject({ stream: flag, all: flag });
 export const ContainerStatsQuery = z.strictObject({ stream: flag });

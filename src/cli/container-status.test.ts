@@ -15,6 +15,7 @@ const base: ContainerState = {
   signal: null,
   reason: null,
   error: null,
+  execs: [],
 };
 
 test("a created container reads Created", () => {

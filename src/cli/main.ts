@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { attachCommand } from "./commands/attach.ts";
 import { createCommand } from "./commands/create.ts";
 import { eventsCommand } from "./commands/events.ts";
+import { execCommand } from "./commands/exec.ts";
 import { infoCommand } from "./commands/info.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { killCommand } from "./commands/kill.ts";
@@ -35,6 +36,7 @@ const COMMANDS = [
   psCommand,
   logsCommand,
   attachCommand,
+  execCommand,
   inspectCommand,
   statsCommand,
   topCommand,

@@ -156,6 +156,45 @@ export function openApiDocument(version: string): object {
           responses: { "101": { description: "upgraded" } },
         },
       },
+      "/v1/containers/{ref}/exec": {
+        get: {
+          parameters: [
+            ref,
+            {
+              name: "cmd",
+              in: "query",
+              required: true,
+              description: "the command and its arguments, one per cmd",
+              schema: { type: "array", items: { type: "string" } },
+              style: "form",
+              explode: true,
+            },
+            {
+              name: "env",
+              in: "query",
+              description: "extra KEY=VALUE variables, one per env",
+              schema: { type: "array", items: { type: "string" } },
+              style: "form",
+              explode: true,
+            },
+            {
+              name: "stdin",
+              in: "query",
+              description: 'forward stdin (binary frames in, {"type":"close-stdin"} to half-close)',
+              schema: { type: "boolean" },
+            },
+          ],
+          description:
+            'WebSocket: runs a process in the running container (its cwd and environment). Text {"type":"exec-start","id","pid"} once it runs; then as attach: binary [stream byte 1|2][bytes] out, stdin in; the socket closes after {"type":"exit","exitCode"}. 409 (before the upgrade) when the container is paused or not running; a command that cannot run is an {"type":"error","code":"exec_failed"} message.',
+          responses: {
+            "101": { description: "upgraded" },
+            "409": {
+              description: "paused or not running",
+              content: { "application/json": { schema: ErrorBody } },
+            },
+          },
+        },
+      },
       "/v1/stats": {
         get: {
           parameters: [

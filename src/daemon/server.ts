@@ -18,6 +18,7 @@ import {
   type DaemonInfo,
   describeIssues,
   EventsQuery,
+  ExecQuery,
   KillQuery,
   ListQuery,
   LogsQuery,
@@ -284,6 +285,33 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       runtime.attach(req.params.ref, socket, {
         stdin: q.stdin ?? false,
         tail: q.tail === undefined ? undefined : Number(q.tail),
+      });
+    },
+  );
+
+  // An exec session is one WebSocket: the process starts when it opens (a text
+  // {"type":"exec-start","id","pid"} says so) and the socket closes after its {"type":"exit"}.
+  app.get<RefParams>(
+    "/v1/containers/:ref/exec",
+    {
+      websocket: true,
+      preValidation: async (req) => {
+        parse(ExecQuery, req.query, "query");
+        runtime.checkExec((req.params as { ref: string }).ref);
+      },
+    },
+    (socket, req) => {
+      const q = parse(ExecQuery, req.query, "query");
+      const env: Record<string, string> = {};
+      for (const pair of q.env ?? []) {
+        const [k, v] = splitPair(pair);
+        if (v !== undefined && k !== "") env[k] = v;
+      }
+      runtime.exec(req.params.ref, socket, {
+        command: q.cmd,
+        env,
+        stdin: q.stdin ?? false,
+        detach: q.detach ?? false,
       });
     },
   );

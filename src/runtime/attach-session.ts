@@ -14,7 +14,7 @@ export interface AttachOptions {
 }
 
 export class AttachSession {
-  private conn: ShimConnection | undefined;
+  protected conn: ShimConnection | undefined;
   private readonly queued: (() => void)[] = [];
   private ended = false;
   private markDone: () => void = () => {};
@@ -24,7 +24,7 @@ export class AttachSession {
   });
 
   constructor(
-    private readonly ws: WebSocket,
+    protected readonly ws: WebSocket,
     private readonly opts: AttachOptions,
     private readonly onEnd: () => void,
   ) {
@@ -56,14 +56,19 @@ export class AttachSession {
       },
     });
     this.conn = conn;
+    const replies = this.handshake(conn);
+    for (const q of this.queued.splice(0)) q();
+    await replies;
+  }
+
+  /** The first frames on the connection; queued stdin follows them (an exec session overrides). */
+  protected handshake(conn: ShimConnection): Promise<unknown> {
     const words = ["stdout", "stderr"];
     if (this.opts.stdin) words.push("stdin");
     if (this.opts.tail) words.push(`tail=${this.opts.tail}`);
     // Attach and subscribe in one go, before any queued stdin can make the process exit:
     // the shim handles frames in order, so no output and no exit event falls in between.
-    const replies = Promise.all([conn.request("A", words.join(" ")), conn.request("W")]);
-    for (const q of this.queued.splice(0)) q();
-    await replies;
+    return Promise.all([conn.request("A", words.join(" ")), conn.request("W")]);
   }
 
   /** Ends the session with a final exit message (used when the container ends without a shim event). */
@@ -84,12 +89,18 @@ export class AttachSession {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.conn?.close();
+    if (!this.outlivesClient()) this.conn?.close();
     this.onEnd();
     this.markDone();
   }
 
-  private output(stream: "stdout" | "stderr", data: Buffer): void {
+  /** Called once, when the session ends: true keeps the shim connection (an exec'd process runs on). */
+  protected outlivesClient(): boolean {
+    return false;
+  }
+
+  protected output(stream: "stdout" | "stderr", data: Buffer): void {
+    if (this.ended) return; // a kept connection's output has nobody to go to
     const msg = Buffer.allocUnsafe(data.length + 1);
     msg[0] = stream === "stdout" ? STDOUT : STDERR;
     data.copy(msg, 1);
@@ -100,7 +111,7 @@ export class AttachSession {
     if (this.ws.bufferedAmount >= HIGH_WATER) this.conn?.pause();
   }
 
-  private event(ev: ShimEvent): void {
+  protected event(ev: ShimEvent): void {
     if (ev.type !== "exit") return;
     const msg = {
       type: "exit" as const,
@@ -135,7 +146,7 @@ export class AttachSession {
     else this.queued.push(action);
   }
 
-  private sendJson(msg: object): void {
+  protected sendJson(msg: object): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
   }
 }

@@ -1,7 +1,7 @@
 // A container as the daemon holds it: its immutable config (config.json, written at create,
 // before any process exists) and its observed state, which is always rebuilt from the shim's
 // files and events, never kept only in memory.
-import type { Container, ContainerState, ContainerStatus } from "../api/schemas.ts";
+import type { Container, ContainerState, ContainerStatus, ExecInfo } from "../api/schemas.ts";
 import { isRunning } from "./state-machine.ts";
 
 export interface ContainerConfig {
@@ -56,10 +56,16 @@ export function initialState(): ObservedState {
   };
 }
 
-export function toApi(config: ContainerConfig, state: ObservedState, stateDir: string): Container {
+export function toApi(
+  config: ContainerConfig,
+  state: ObservedState,
+  stateDir: string,
+  execs: ExecInfo[] = [],
+): Container {
   const apiState: ContainerState = {
     ...state,
     running: isRunning(state.status),
+    execs,
   };
   return { ...config, state: apiState, stateDir };
 }

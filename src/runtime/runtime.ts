@@ -8,13 +8,14 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { BosunError } from "../api/errors.ts";
-import { type Container, type CreateContainerSpec, ID_PATTERN } from "../api/schemas.ts";
+import { type Container, type CreateContainerSpec, type ExecInfo, ID_PATTERN } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { AttachSession } from "./attach-session.ts";
 import { type ContainerConfig, type ExitFile, initialState, type ObservedState, toApi } from "./container.ts";
 import { LIST_FILTERS, matchesFilters } from "./container-filter.ts";
 import type { EventBus } from "./event-bus.ts";
+import { type ExecOptions, ExecSession } from "./exec-session.ts";
 import { generateName, newId } from "./ids.ts";
 import { type LogQuery, readLogs } from "./logs.ts";
 import { killOrphans } from "./orphans.ts";
@@ -37,6 +38,8 @@ interface Entry {
   conn: ShimConnection | undefined;
   shimPid: number | undefined;
   attach: Set<AttachSession>;
+  /** Exec sessions of this daemon whose process still runs, by exec id (inspect lists them). */
+  execs: Map<number, { info: ExecInfo; session: ExecSession }>;
   starting: Promise<Container> | undefined;
 }
 
@@ -83,7 +86,7 @@ export class Runtime {
 
   inspect(ref: string): Container {
     const e = this.resolve(ref);
-    return toApi(e.config, e.state, e.dir);
+    return toApi(e.config, e.state, e.dir, this.execInfos(e));
   }
 
   /** Filters as Docker's: name=, id=, label=KEY or KEY=VALUE, status=. All must hold. */
@@ -100,7 +103,7 @@ export class Runtime {
     for (const e of this.byId.values()) {
       if (!all && !isRunning(e.state.status) && !filters.has("status")) continue;
       if (!matchesFilters(e, filters)) continue;
-      out.push(toApi(e.config, e.state, e.dir));
+      out.push(toApi(e.config, e.state, e.dir, this.execInfos(e)));
     }
     return out.sort((a, b) => (a.created < b.created ? 1 : -1));
   }
@@ -170,6 +173,7 @@ export class Runtime {
       conn: undefined,
       shimPid: undefined,
       attach: new Set(),
+      execs: new Map(),
       starting: undefined,
     };
     this.byId.set(config.id, entry);
@@ -231,7 +235,7 @@ export class Runtime {
       await Promise.race([exited, delay(2000, undefined, { ref: false })]);
       throw new BosunError("exec_failed", `cannot start ${e.config.name}: ${(err as Error).message}`);
     }
-    return toApi(e.config, e.state, e.dir);
+    return toApi(e.config, e.state, e.dir, this.execInfos(e));
   }
 
   private async launchAndSubscribe(e: Entry): Promise<ShimConnection> {
@@ -284,6 +288,9 @@ export class Runtime {
     // A connected session ends on its own connection's exit event, after all the output that
     // came before it; only sessions without a live connection are ended from here.
     for (const s of e.attach) if (!s.isConnected) s.finish(this.exitMessage(e));
+    // Exec'd processes end with the container (the shim's leftover kill).
+    for (const x of e.execs.values()) x.session.release();
+    e.execs.clear();
     if (e.config.autoRemove && e.state.status !== "removing") {
       void this.remove(e.config.id, false).catch((err) => this.deps.log.error({ err }, "auto-remove failed"));
     }
@@ -360,7 +367,7 @@ export class Runtime {
     this.move(e, "stop");
     await this.stopEntry(e, e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
     this.emit(e, "stop");
-    return toApi(e.config, e.state, e.dir);
+    return toApi(e.config, e.state, e.dir, this.execInfos(e));
   }
 
   private async stopEntry(e: Entry, signal: string, timeoutSeconds: number): Promise<void> {
@@ -402,7 +409,7 @@ export class Runtime {
       throw new BosunError("conflict", `cannot kill ${e.config.name}: ${err.message}`);
     });
     this.emit(e, "kill", { signal: String(n) });
-    return toApi(e.config, e.state, e.dir);
+    return toApi(e.config, e.state, e.dir, this.execInfos(e));
   }
 
   /** Freezes every process of the container (the shim's P); its pause event moves the state. */
@@ -431,7 +438,7 @@ export class Runtime {
     // The shim sends its event before its reply on this connection, so the state has moved
     // already; this only covers a subscription that was replaced in between.
     if (e.state.status === before) e.state = { ...e.state, status: after };
-    return toApi(e.config, e.state, e.dir);
+    return toApi(e.config, e.state, e.dir, this.execInfos(e));
   }
 
   async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
@@ -545,6 +552,62 @@ export class Runtime {
       .catch((err: Error) => session.fail("shim_failed", `cannot attach: ${err.message}`));
   }
 
+  // ---- exec ----
+
+  private execInfos(e: Entry): ExecInfo[] {
+    return [...e.execs.values()].map((x) => x.info);
+  }
+
+  /** Checks that ref can take an exec; throws the API error (409) before any upgrade happens. */
+  checkExec(ref: string): void {
+    const e = this.resolve(ref);
+    const name = e.config.name;
+    if (e.state.status === "paused") {
+      throw new BosunError(
+        "conflict",
+        `cannot exec in ${name}: it is paused`,
+        `unpause it with \`bosun unpause ${name}\``,
+      );
+    }
+    if (e.state.status !== "running") {
+      throw new BosunError(
+        "conflict",
+        `cannot exec in ${name}: it is not running`,
+        `start it with \`bosun start ${name}\``,
+      );
+    }
+  }
+
+  /** Runs a process in ref's container (the shim's X) and bridges it to the WebSocket. */
+  exec(ref: string, ws: WebSocket, opts: ExecOptions): void {
+    const e = this.resolve(ref);
+    const name = e.config.name;
+    const session = new ExecSession(ws, opts, () => {}, {
+      started: (i) => {
+        e.execs.set(i.id, { info: i, session });
+        this.emit(e, "exec_start", { execId: String(i.id), pid: String(i.pid) });
+      },
+      exited: (i, exitCode) => {
+        e.execs.delete(i.id);
+        this.emit(e, "exec_die", { execId: String(i.id), exitCode: String(exitCode) });
+      },
+    });
+    try {
+      this.checkExec(ref);
+    } catch (err) {
+      const be = err as BosunError;
+      session.fail(be.code, be.message);
+      return;
+    }
+    // The shim closes this connection only when the container ends: its exec'd processes die with it.
+    const onShimClosed = () => session.fail("conflict", `${name} stopped; the exec'd process ended with it`);
+    session.connect(this.ctlPath(e), onShimClosed).catch((err: Error) => {
+      const why = err.message.replace(/^cannot exec: /, "");
+      const code = /^(exec|chdir) /.test(why) ? "exec_failed" : "conflict";
+      session.fail(code, `cannot exec in ${name}: ${why}`);
+    });
+  }
+
   // ---- stats, top ----
 
   /** What stats are read of: ref's container (404 if unknown), else the running ones, or all. */
@@ -624,6 +687,10 @@ export class Runtime {
     this.launcher.close();
     for (const e of this.byId.values()) {
       for (const s of e.attach) s.fail("unreachable", "bosund is shutting down");
+      for (const x of e.execs.values()) {
+        x.session.fail("unreachable", "bosund is shutting down");
+        x.session.release();
+      }
       e.conn?.close();
     }
   }

@@ -4,7 +4,7 @@ import { connect, type Socket } from "node:net";
 
 export const MAX_FRAME = 1 << 20;
 
-export type FrameType = "S" | "K" | "T" | "A" | "I" | "C" | "W" | "P" | "U" | "R" | "o" | "e" | "J";
+export type FrameType = "S" | "K" | "T" | "A" | "I" | "C" | "W" | "P" | "U" | "X" | "R" | "o" | "e" | "J";
 
 export interface Frame {
   type: string;
@@ -17,6 +17,12 @@ export function encodeFrame(type: FrameType, payload: Buffer | string = ""): Buf
   head.write(type, 0, "latin1");
   head.writeUInt32BE(body.length, 1);
   return Buffer.concat([head, body]);
+}
+
+/** The X payload: ARGC, the arguments, then NAME=VALUE strings, each NUL-terminated. */
+export function encodeExec(command: string[], env: Record<string, string> = {}): Buffer {
+  const strings = [String(command.length), ...command, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+  return Buffer.from(strings.map((s) => `${s}\0`).join(""));
 }
 
 /** Splits a byte stream into frames; keeps the incomplete tail for the next chunk. */
@@ -97,7 +103,10 @@ export class ShimConnection {
     return this.closed;
   }
 
-  request(type: "S" | "K" | "T" | "A" | "W" | "P" | "U", payload = ""): Promise<string> {
+  request(
+    type: "S" | "K" | "T" | "A" | "W" | "P" | "U" | "X",
+    payload: Buffer | string = "",
+  ): Promise<string> {
     if (this.closed) return Promise.reject(new Error("shim connection closed"));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });

@@ -29,6 +29,7 @@ const c: Container = {
     signal: null,
     reason: null,
     error: null,
+    execs: [],
   },
   stateDir: "/var/lib/bosun/containers/3f2a",
 };
