@@ -8,12 +8,18 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { BosunError } from "../api/errors.ts";
-import { type Container, type CreateContainerSpec, type ExecInfo, ID_PATTERN } from "../api/schemas.ts";
+import {
+  type Container,
+  type ContainerStatus,
+  type CreateContainerSpec,
+  type ExecInfo,
+  ID_PATTERN,
+} from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { AttachSession } from "./attach-session.ts";
-import { type ContainerConfig, type ExitFile, initialState, type ObservedState, toApi } from "./container.ts";
-import { LIST_FILTERS, matchesFilters } from "./container-filter.ts";
+import { type ContainerConfig, type ExitFile, initialState, toApi } from "./container.ts";
+import { type Entry, Registry } from "./container-registry.ts";
 import type { EventBus } from "./event-bus.ts";
 import { type ExecOptions, ExecSession } from "./exec-session.ts";
 import { generateName, newId } from "./ids.ts";
@@ -30,19 +36,6 @@ import { nowIso } from "./time.ts";
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 export const DEFAULT_LOG = { maxSize: 10 * 1024 * 1024, maxFiles: 3 };
 
-interface Entry {
-  config: ContainerConfig;
-  dir: string;
-  state: ObservedState;
-  /** The daemon's event subscription to the shim, while one lives. */
-  conn: ShimConnection | undefined;
-  shimPid: number | undefined;
-  attach: Set<AttachSession>;
-  /** Exec sessions of this daemon whose process still runs, by exec id (inspect lists them). */
-  execs: Map<number, { info: ExecInfo; session: ExecSession }>;
-  starting: Promise<Container> | undefined;
-}
-
 export interface RuntimeDeps {
   root: string;
   shimPath: string;
@@ -51,8 +44,7 @@ export interface RuntimeDeps {
 }
 
 export class Runtime {
-  private readonly byId = new Map<string, Entry>();
-  private readonly byName = new Map<string, Entry>();
+  private readonly entries: Registry;
   /** `exit:<id>` fires with an ExitInfo on every exit of a container's process. */
   private readonly exits = new EventEmitter();
   private readonly dir: string;
@@ -60,6 +52,7 @@ export class Runtime {
 
   constructor(private readonly deps: RuntimeDeps) {
     this.dir = join(deps.root, "containers");
+    this.entries = new Registry(this.dir);
     this.launcher = new ShimLauncher(deps.shimPath, deps.log);
     this.exits.setMaxListeners(0);
   }
@@ -67,21 +60,7 @@ export class Runtime {
   // ---- queries ----
 
   resolve(ref: string): Entry {
-    const byName = this.byName.get(ref);
-    if (byName) return byName;
-    if (/^[0-9a-f]{1,64}$/.test(ref)) {
-      const exact = this.byId.get(ref);
-      if (exact) return exact;
-      let found: Entry | undefined;
-      for (const [id, e] of this.byId) {
-        if (!id.startsWith(ref)) continue;
-        if (found)
-          throw new BosunError("ambiguous", `the id prefix "${ref}" matches more than one container`);
-        found = e;
-      }
-      if (found) return found;
-    }
-    throw new BosunError("not_found", `no such container: ${ref}`);
+    return this.entries.resolve(ref);
   }
 
   inspect(ref: string): Container {
@@ -91,39 +70,20 @@ export class Runtime {
 
   /** Filters as Docker's: name=, id=, label=KEY or KEY=VALUE, status=. All must hold. */
   list(all: boolean, filters: Map<string, string[]>): Container[] {
-    for (const key of filters.keys()) {
-      if (!LIST_FILTERS.includes(key)) {
-        throw new BosunError(
-          "bad_request",
-          `filter: unknown filter "${key}" (use ${LIST_FILTERS.join(", ")})`,
-        );
-      }
-    }
-    const out: Container[] = [];
-    for (const e of this.byId.values()) {
-      if (!all && !isRunning(e.state.status) && !filters.has("status")) continue;
-      if (!matchesFilters(e, filters)) continue;
-      out.push(toApi(e.config, e.state, e.dir, this.execInfos(e)));
-    }
-    return out.sort((a, b) => (a.created < b.created ? 1 : -1));
+    return this.entries.select(all, filters).map((e) => toApi(e.config, e.state, e.dir, this.execInfos(e)));
   }
 
-  counts(): Record<"total" | "running" | "paused" | "restarting" | "exited" | "created", number> {
-    const c = { total: 0, running: 0, paused: 0, restarting: 0, exited: 0, created: 0 };
-    for (const e of this.byId.values()) {
-      c.total++;
-      if (e.state.status in c) c[e.state.status as keyof typeof c]++;
-    }
-    return c;
+  counts(): Record<"total" | ContainerStatus, number> {
+    return this.entries.counts();
   }
 
   // ---- create ----
 
   async create(req: CreateContainerSpec): Promise<{ id: string; name: string }> {
-    if (req.name !== undefined && this.byName.has(req.name)) {
+    if (req.name !== undefined && this.entries.nameTaken(req.name)) {
       throw new BosunError(
         "name_in_use",
-        `the name "${req.name}" is already in use by ${this.byName.get(req.name)!.config.id.slice(0, 12)}`,
+        `the name "${req.name}" is already in use by ${this.entries.resolve(req.name).config.id.slice(0, 12)}`,
       );
     }
     if (req.autoRemove && req.restart && req.restart !== "no") {
@@ -133,7 +93,7 @@ export class Runtime {
       );
     }
     const id = newId();
-    const name = req.name ?? generateName((n) => this.byName.has(n));
+    const name = req.name ?? generateName((n) => this.entries.nameTaken(n));
     const config: ContainerConfig = {
       id,
       name,
@@ -152,38 +112,17 @@ export class Runtime {
       autoRemove: req.autoRemove ?? false,
       created: nowIso(),
     };
-    const entry = this.add(config, initialState());
+    const entry = this.entries.add(config, initialState());
     try {
       await mkdir(entry.dir, { recursive: true, mode: 0o700 });
       await writeFileAtomic(join(entry.dir, "config.json"), JSON.stringify(config));
     } catch (err) {
-      this.forget(entry);
+      this.entries.forget(entry);
       await rm(entry.dir, { recursive: true, force: true });
       throw err;
     }
     this.emit(entry, "create");
     return { id, name };
-  }
-
-  private add(config: ContainerConfig, state: ObservedState): Entry {
-    const entry: Entry = {
-      config,
-      dir: join(this.dir, config.id),
-      state,
-      conn: undefined,
-      shimPid: undefined,
-      attach: new Set(),
-      execs: new Map(),
-      starting: undefined,
-    };
-    this.byId.set(config.id, entry);
-    this.byName.set(config.name, entry);
-    return entry;
-  }
-
-  private forget(e: Entry): void {
-    this.byId.delete(e.config.id);
-    if (this.byName.get(e.config.name) === e) this.byName.delete(e.config.name);
   }
 
   // ---- start ----
@@ -471,7 +410,7 @@ export class Runtime {
       e.state.status = isRunning(was) ? "exited" : was;
       throw err;
     }
-    this.forget(e);
+    this.entries.forget(e);
     this.emit(e, "destroy");
     // Whoever still waits on it learns its last exit: a removed container never exits again.
     this.exits.emit(`exit:${e.config.id}`, {
@@ -615,7 +554,7 @@ export class Runtime {
     const entries =
       ref !== undefined
         ? [this.resolve(ref)]
-        : [...this.byId.values()]
+        : [...this.entries.all()]
             .filter((e) => all || isRunning(e.state.status))
             .sort((a, b) => (a.config.name < b.config.name ? -1 : 1));
     return entries.map((e) => this.statsTarget(e));
@@ -661,7 +600,7 @@ export class Runtime {
       this.deps.log.warn({ id }, "no readable config.json; leaving the directory alone");
       return;
     }
-    const e = this.add(config, initialState());
+    const e = this.entries.add(config, initialState());
     const exit = await readJson<ExitFile>(join(dir, "exit.json"));
     if (exit) return this.applyExitFile(e, exit, false);
     const shim = await readPidFile(join(dir, "shim.pid"));
@@ -685,7 +624,7 @@ export class Runtime {
   /** Closes the daemon's side only: containers and their shims keep running. */
   close(): void {
     this.launcher.close();
-    for (const e of this.byId.values()) {
+    for (const e of this.entries.all()) {
       for (const s of e.attach) s.fail("unreachable", "bosund is shutting down");
       for (const x of e.execs.values()) {
         x.session.fail("unreachable", "bosund is shutting down");
