@@ -76,17 +76,7 @@ child(const struct shim *sh, char **argv, char **env, int in[2], int out[2], int
   /* The container's process group: its stop, kill and pause reach this process too. If the main
    * process is gone already, the shim's session still holds it and the leftover kill finds it. */
   setpgid(0, sh->proc.pid);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
-  if (spawn_oom_restore) {
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      (void)!write(fd, spawn_oom_restore, strlen(spawn_oom_restore));
-      close(fd);
-    }
-  }
+  spawn_reset_child();
   int e = 0;
   const char *what = "exec";
   if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) e = errno;

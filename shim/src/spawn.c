@@ -42,19 +42,14 @@ static void report(int fd, int stage, int err) {
 }
 
 /* The child, between fork and exec: only plain syscalls, no allocation we rely on. */
-static void __attribute__((noreturn))
-child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], int gate[2],
-      int rep[2]) {
-  /* Its own process group, so a signal to -pgid reaches the whole container and never the shim. */
-  setpgid(0, 0);
-
-  /* The shim blocks SIGCHLD/SIGTERM/SIGINT for its signalfd and ignores SIGPIPE/SIGHUP; both
-   * survive exec, and a container must start from the default state. */
+/* The shim blocks SIGCHLD/SIGTERM/SIGINT for its signalfd, ignores SIGPIPE/SIGHUP and lowers its
+ * own oom_score_adj; all of that survives exec, and a container's processes must start from the
+ * default state. */
+void spawn_reset_child(void) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
-
   if (spawn_oom_restore) {
     int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -62,6 +57,15 @@ child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], i
       close(fd);
     }
   }
+}
+
+static void __attribute__((noreturn))
+child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], int gate[2],
+      int rep[2]) {
+  /* Its own process group, so a signal to -pgid reaches the whole container and never the shim. */
+  setpgid(0, 0);
+
+  spawn_reset_child();
 
   int stdin_fd = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
   /* dup2 clears CLOEXEC on the copy; the originals (>= 3, CLOEXEC) vanish at exec. */

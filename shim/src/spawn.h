@@ -31,6 +31,10 @@ struct exec_failure {
 /* The oom_score_adj the container must get back (the shim lowers its own); NULL: untouched. */
 extern const char *spawn_oom_restore;
 
+/* In a freshly forked child: default signal mask and dispositions, the oom_score_adj the shim
+ * had before it lowered its own. */
+void spawn_reset_child(void);
+
 /* Forks the container. With `gated`, it waits on the gate before exec. 0, or -1 with errno. */
 int spawn_container(const struct config *cfg, bool gated, struct proc *p);
 
