@@ -1,7 +1,7 @@
 // bosun's benchmarks. Each figure is printed beside a baseline measured in the same run on the
 // same machine (this machine is shared and noisy: absolute numbers mean little, ratios more).
 //   npm run bench                 all of them
-//   npm run bench -- memory start  some of them (memory, start, restart, logs, scale)
+//   npm run bench -- memory start  some of them (memory, start, restart, logs, scale, exec)
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -271,7 +271,50 @@ const scale: Bench = async (d) => {
   ];
 };
 
-const ALL: Record<string, Bench> = { memory, start, restart, logs, scale };
+/** exec, from the request to the process running (its exec-start), against create + start. */
+const exec: Bench = async (d) => {
+  const n = 100;
+  const { id } = await d.client.create({ command: ["sleep", "1000"] });
+  await d.client.start(id);
+  const execs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    execs.push(
+      await timeIt(async () => {
+        const ch = await d.client.exec(id, { command: ["sleep", "1000"], detach: true });
+        await new Promise<void>((ok) => {
+          ch.onMessage((m) => {
+            if (typeof m === "string" && (JSON.parse(m) as { type: string }).type === "exec-start") ok();
+          });
+        });
+      }),
+    );
+  }
+  await removeAll(d);
+  const starts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    starts.push(
+      await timeIt(async () => {
+        const c = await d.client.create({ command: ["sleep", "1000"] });
+        await d.client.start(c.id);
+      }),
+    );
+  }
+  await removeAll(d);
+  const p50 = percentile(execs, 50);
+  const s50 = percentile(starts, 50);
+  return [
+    {
+      what: `exec, request to process running, p50 (${n})`,
+      value: `${p50.toFixed(2)} ms`,
+      baseline: `create + start ${s50.toFixed(2)} ms`,
+      ratio: p50 / s50,
+      goal: "—",
+      ok: undefined,
+    },
+  ];
+};
+
+const ALL: Record<string, Bench> = { memory, start, restart, logs, scale, exec };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((a) => a !== "--");
