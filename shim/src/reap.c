@@ -40,26 +40,6 @@ int pstat_read(pid_t pid, struct pstat *st) {
   return 0;
 }
 
-/* The fallback when /proc/PID/task/TID/children is missing (CONFIG_PROC_CHILDREN off). */
-static int kill_by_scan(pid_t self) {
-  DIR *d = opendir("/proc");
-  if (!d) return 0;
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    pid_t pid = (pid_t)atoi(e->d_name);
-    struct pstat st;
-    if (pid == self || pstat_read(pid, &st) != 0) continue;
-    if (st.ppid == self || st.session == self) {
-      kill(pid, SIGKILL);
-      n++;
-    }
-  }
-  closedir(d);
-  return n;
-}
-
 /* One file lists the shim's children, so the common case (nothing left) costs a few syscalls,
  * not a walk over every process on a busy host: that walk would eat the restart budget. */
 static int kill_children(pid_t self) {
@@ -91,11 +71,21 @@ static int kill_children(pid_t self) {
   return n;
 }
 
+/* The full scan (and the fallback when /proc/PID/task/TID/children is missing): every member of
+ * the container that reap_members finds in its one walk over /proc. */
+static int kill_members(pid_t self) {
+  struct member *m;
+  size_t n = reap_members(self, &m);
+  for (size_t i = 0; i < n; i++) kill(m[i].pid, SIGKILL);
+  free(m);
+  return (int)n;
+}
+
 int reap_leftovers(pid_t self, pid_t pgid, bool full_scan) {
   int n = 0;
   if (pgid > 0 && kill(-pgid, SIGKILL) == 0) n++;
   int c = full_scan ? -1 : kill_children(self);
-  n += c >= 0 ? c : kill_by_scan(self);
+  n += c >= 0 ? c : kill_members(self);
   return n;
 }
 
