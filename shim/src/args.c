@@ -18,6 +18,10 @@ int args_parse(int argc, char **argv, struct config *cfg, char *err, size_t errl
       cfg->stdin_pipe = true;
       continue;
     }
+    if (strcmp(a, "--tty") == 0) {
+      cfg->tty = true;
+      continue;
+    }
     bool takes_value = strcmp(a, "--dir") == 0 || strcmp(a, "--cwd") == 0 ||
                        strcmp(a, "--restart") == 0 || strcmp(a, "--log-max-size") == 0 ||
                        strcmp(a, "--log-max-files") == 0;

@@ -13,6 +13,7 @@ struct config {
   const char *cwd; /* NULL: the shim's cwd */
   struct policy policy;
   bool stdin_pipe;
+  bool tty; /* a pseudo-terminal instead of pipes */
   uint64_t log_max_size; /* 0: no cap */
   unsigned log_max_files;
   char **argv; /* COMMAND ARG..., NULL-terminated */
@@ -22,7 +23,7 @@ struct config {
 int args_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
 
 #define USAGE                                                                                    \
-  "usage: bosun-shim --dir DIR [--cwd DIR] [--restart POLICY] [--stdin]\n"                       \
+  "usage: bosun-shim --dir DIR [--cwd DIR] [--restart POLICY] [--stdin] [--tty]\n"               \
   "                  [--log-max-size BYTES] [--log-max-files N] -- COMMAND [ARG...]\n"
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "exec.h"
 #include "logs.h"
+#include "pty.h"
 #include "shim.h"
 #include "stdin.h"
 #include "supervise.h"
@@ -24,6 +25,7 @@ struct client {
   bool events;        /* W */
   bool waiting_start; /* S sent; its later frames wait for the reply, which keeps replies in order */
   bool rd_closed;     /* the client shut its writing side down; it still gets output */
+  bool execd;         /* an X of it started a session: its Z is that session's, even a late one */
   bool dead;
   struct buf ibuf, obuf;
 };
@@ -140,6 +142,12 @@ void ctl_event(const char *json, size_t len) {
     if (clients[i]->events) send_frame(clients[i], 'J', json, len);
 }
 
+void ctl_event_to(void *client, const char *json, size_t len) {
+  ctl_event(json, len);
+  struct client *c = client;
+  if (c && !c->events) send_frame(c, 'J', json, len);
+}
+
 void ctl_start_result(const char *text) {
   for (size_t i = 0; i < nclients; i++) {
     if (!clients[i]->waiting_start) continue;
@@ -230,6 +238,19 @@ static void cmd_attach(struct shim *sh, struct client *c, char *arg) {
     logs_tail(sh->dirfd, sh->cfg.log_max_files, streams, tail, MAX_BEHIND / 2, emit_tail, c);
 }
 
+/* ROWS COLS. No reply, so nothing to carry an error: a malformed one is ignored (a lost resize
+ * costs a redraw at most). The connection of an exec session resizes that process's terminal,
+ * never the container's, even once that session has ended. */
+static void resize(struct shim *sh, struct client *c, const char *payload, size_t len) {
+  char text[16];
+  struct winsize ws;
+  if (len >= sizeof text || memchr(payload, '\0', len)) return;
+  memcpy(text, payload, len);
+  text[len] = '\0';
+  if (pty_parse_size(text, ' ', &ws) != 0) return;
+  if (!exec_resize(c, &ws) && !c->execd) sup_resize(sh, &ws);
+}
+
 static void handle(struct shim *sh, struct client *c, char type, char *payload, size_t len) {
   struct buf r _cleanup_buf_ = {0};
   switch (type) {
@@ -248,8 +269,12 @@ static void handle(struct shim *sh, struct client *c, char type, char *payload, 
   case 'C':
     if (!exec_stdin_close(c) && c->in && sh->cfg.stdin_pipe) stdin_close(sh);
     return;
+  case 'Z':
+    resize(sh, c, payload, len);
+    return;
   case 'X':
     exec_start(sh, c, payload, len, &r);
+    c->execd |= r.len >= 2 && memcmp(r.data, "ok", 2) == 0;
     buf_append(&r, "", 1);
     reply(c, r.data);
     return;
@@ -288,7 +313,7 @@ static void parse_frames(struct shim *sh, struct client *c) {
     uint32_t len = be32(h + 1);
     /* Judge the header at once: a client speaking anything else is gone before it can make
      * the shim buffer a megabyte of garbage. */
-    if (!h[0] || !strchr("SKTAICWPUX", h[0]) || len > MAX_FRAME) {
+    if (!h[0] || !strchr("SKTAICWPUXZ", h[0]) || len > MAX_FRAME) {
       char why[80];
       snprintf(why, sizeof why, "bad frame (type 0x%02x, %u bytes)", h[0], len);
       drop(c, why);

@@ -24,6 +24,8 @@ void ctl_output(int stream, const char *data, size_t len);
 /* One frame to one client (an exec session's owner); queued like any output. */
 void ctl_send(void *client, char type, const char *data, size_t len);
 void ctl_event(const char *json, size_t len);
+/* An event to every subscriber and to `client` (if not NULL), once if it is both. */
+void ctl_event_to(void *client, const char *json, size_t len);
 void ctl_start_result(const char *reply); /* to every client waiting on S */
 bool ctl_flushed(void);
 

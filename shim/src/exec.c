@@ -1,66 +1,42 @@
 #include "exec.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "ctl.h"
-#include "spawn.h"
+#include "exec_fork.h"
+#include "pty.h"
+#include "state.h"
 #include "util.h"
 
-#define MAX_ARGS 4096
-
 struct exec_proc {
-  unsigned id;
+  unsigned id; /* 0: a ghost, an X whose exec failed, kept only until the SIGCHLD pass reaps it */
   pid_t pid;
-  void *owner;        /* the ctl client that sent X; NULL once it is gone */
-  int out_fd, err_fd; /* -1 after EOF */
-  int in_fd;          /* -1 once closed */
-  struct buf inq;     /* stdin bytes waiting for the pipe */
-  bool in_close;      /* C: close stdin once inq is written */
+  void *owner;         /* the ctl client that sent X; NULL once it is gone */
+  bool tty, own_group; /* as in struct exec_child */
+  int out_fd, err_fd;  /* -1 after EOF */
+  int in_fd;           /* -1 once closed */
+  int pty_fd;          /* tty: the master, kept for the window size; -1 otherwise */
+  struct buf inq;      /* stdin bytes waiting for the pipe */
+  bool in_close;       /* C: close stdin once inq is written */
   bool reaped;
+  bool ended;    /* reaped, output at EOF: no longer listed; exec_dispatch frees it */
+  bool reported; /* its exec-exit is sent */
   int status;
+  char *fields; /* "id":N,"pid":N,"tty":B,"command":[...]: status.json's entry, exec-start's body */
 };
 
+/* In the order they started, which is the order status.json lists them in. */
 static struct exec_proc **execs;
 static size_t nexecs, capexecs;
 static unsigned next_id = 1;
 
 static struct exec_proc *by_owner(void *owner) {
   for (size_t i = 0; i < nexecs; i++)
-    if (execs[i]->owner == owner) return execs[i];
+    if (execs[i]->owner == owner && !execs[i]->ended) return execs[i];
   return NULL;
-}
-
-/* Splits the X payload: ARGC, ARGC arguments, then NAME=VALUE strings, each NUL-terminated.
- * Returns argc (argv and env point into `copy`, NULL-terminated), or -1. */
-static int parse(char *copy, size_t len, char ***argv, char ***env) {
-  if (len == 0 || copy[len - 1] != '\0') return -1;
-  size_t n = 0;
-  for (size_t i = 0; i < len; i++) n += copy[i] == '\0';
-  char **all = xmalloc((n + 2) * sizeof *all);
-  size_t k = 0;
-  for (char *p = copy; p < copy + len; p += strlen(p) + 1) all[k++] = p;
-  unsigned long long argc;
-  if (parse_uint(all[0], MAX_ARGS, &argc) != 0 || argc == 0 || argc > k - 1) {
-    free(all);
-    return -1;
-  }
-  for (size_t i = 1 + argc; i < k; i++)
-    if (!strchr(all[i], '=') || all[i][0] == '=') {
-      free(all);
-      return -1;
-    }
-  /* argv = all[1..argc], then NULL; env = the rest, then NULL: shift env one slot right. */
-  memmove(all + argc + 2, all + argc + 1, (k - 1 - argc) * sizeof *all);
-  all[argc + 1] = NULL;
-  all[k + 1] = NULL;
-  *argv = all + 1;
-  *env = all + argc + 2;
-  return (int)argc;
 }
 
 static void add(struct exec_proc *x) {
@@ -71,39 +47,26 @@ static void add(struct exec_proc *x) {
   execs[nexecs++] = x;
 }
 
-static void __attribute__((noreturn))
-child(const struct shim *sh, char **argv, char **env, int in[2], int out[2], int err[2], int rep[2]) {
-  /* The container's process group: its stop, kill and pause reach this process too. If the main
-   * process is gone already, the shim's session still holds it and the leftover kill finds it. */
-  setpgid(0, sh->proc.pid);
-  spawn_reset_child();
-  int e = 0;
-  const char *what = "exec";
-  if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) e = errno;
-  /* Only plain fds from 3 up stay open in the shim's child: everything but the report pipe goes. */
-  if (!e && rep[1] != 3) {
-    if (dup2(rep[1], 3) < 0) e = errno;
-    else rep[1] = 3;
+/* status.json's execs, rebuilt on every change. Rewritten at once while the container runs; in
+ * the other phases the lifecycle's next rewrite carries it (and nothing is written after
+ * exit.json). */
+static void publish(struct shim *sh) {
+  struct buf b = {0};
+  buf_append(&b, "[", 1);
+  for (size_t i = 0, listed = 0; i < nexecs; i++) {
+    if (!execs[i]->id || execs[i]->ended) continue;
+    buf_printf(&b, "%s{%s}", listed++ ? "," : "", execs[i]->fields);
   }
-  if (!e) {
-    fcntl(3, F_SETFD, FD_CLOEXEC);
-    close_fds_from(4);
-  }
-  if (!e && sh->cfg.cwd && chdir(sh->cfg.cwd) != 0) {
-    e = errno;
-    what = "chdir";
-  }
-  for (char **v = env; !e && *v; v++)
-    if (putenv(*v) != 0) e = errno;
-  if (!e) {
-    execvp(argv[0], argv);
-    e = errno;
-  }
-  char msg[600];
-  int n = snprintf(msg, sizeof msg, "%s %s: %s", what,
-                   strcmp(what, "chdir") == 0 ? sh->cfg.cwd : argv[0], strerror(e));
-  (void)!write(rep[1], msg, n < (int)sizeof msg ? (size_t)n : sizeof msg - 1);
-  _exit(e == ENOENT ? 127 : 126);
+  buf_append(&b, "]", 2); /* with its NUL: a C string */
+  free(sh->st.execs);
+  sh->st.execs = b.data;
+  if (sh->phase == PH_RUNNING) state_write_status(sh->dirfd, &sh->st);
+}
+
+static void event_start(const struct exec_proc *x) {
+  struct buf b _cleanup_buf_ = {0};
+  buf_printf(&b, "{\"type\":\"exec-start\",%s}", x->fields);
+  ctl_event(b.data, b.len);
 }
 
 void exec_start(struct shim *sh, void *owner, const char *payload, size_t len, struct buf *reply) {
@@ -120,83 +83,38 @@ void exec_start(struct shim *sh, void *owner, const char *payload, size_t len, s
     buf_printf(reply, "err cannot exec: this connection already has an exec session");
     return;
   }
-  char *copy _cleanup_free_ = xmalloc(len + 1);
-  memcpy(copy, payload, len);
-  copy[len] = '\0';
-  char **argv, **env;
-  if (parse(copy, len, &argv, &env) < 0) {
-    buf_printf(reply, "err exec needs ARGC, the arguments and NAME=VALUE strings, NUL-terminated");
-    return;
-  }
-  char **all _cleanup_free_ = argv - 1;
-  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, rep[2] = {-1, -1};
-  pid_t pid = -1;
-  if (pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0 &&
-      pipe2(rep, O_CLOEXEC) == 0)
-    pid = fork();
-  if (pid == 0) child(sh, argv, env, in, out, err, rep);
-  int e = errno;
-  int keep[3] = {in[1], out[0], err[0]};
-  int drop[4] = {in[0], out[1], err[1], rep[1]};
-  for (size_t i = 0; i < 4; i++)
-    if (drop[i] >= 0) close(drop[i]);
-  if (pid < 0) {
-    for (size_t i = 0; i < 3; i++)
-      if (keep[i] >= 0) close(keep[i]);
-    if (rep[0] >= 0) close(rep[0]);
-    buf_printf(reply, "err cannot exec: %s", strerror(e));
-    return;
-  }
-  setpgid(pid, sh->proc.pid);
-  /* The child runs only its own setup before exec: waiting for the report here is bounded by
-   * that, and makes `ok` mean the process runs (as S's reply does). */
-  char msg[600];
-  ssize_t n;
-  do n = read(rep[0], msg, sizeof msg - 1);
-  while (n < 0 && errno == EINTR);
-  close(rep[0]);
-  if (n > 0) {
-    msg[n] = '\0';
-    for (size_t i = 0; i < 3; i++) close(keep[i]);
+  struct exec_child c;
+  if (exec_fork(sh, payload, len, &c, reply) != 0) {
+    if (c.pid <= 0) return;
     /* Kept without an id until the SIGCHLD pass reaps it: it is no session, and no container exit. */
     struct exec_proc *ghost = xmalloc(sizeof *ghost);
-    *ghost = (struct exec_proc){.pid = pid, .out_fd = -1, .err_fd = -1, .in_fd = -1};
+    *ghost = (struct exec_proc){.pid = c.pid, .out_fd = -1, .err_fd = -1, .in_fd = -1, .pty_fd = -1};
     add(ghost);
-    buf_printf(reply, "err %s", msg);
     return;
   }
   struct exec_proc *x = xmalloc(sizeof *x);
-  *x = (struct exec_proc){
-      .id = next_id++, .pid = pid, .owner = owner, .out_fd = out[0], .err_fd = err[0], .in_fd = in[1]};
-  set_nonblock(x->out_fd);
-  set_nonblock(x->err_fd);
-  set_nonblock(x->in_fd);
+  *x = (struct exec_proc){.id = next_id++,
+                          .pid = c.pid,
+                          .owner = owner,
+                          .tty = c.tty,
+                          .own_group = c.own_group,
+                          .out_fd = c.out_fd,
+                          .err_fd = c.err_fd,
+                          .in_fd = c.in_fd,
+                          .pty_fd = c.pty_fd};
+  struct buf f = {0};
+  buf_printf(&f, "\"id\":%u,\"pid\":%d,\"tty\":%s,\"command\":%s", x->id, (int)x->pid,
+             x->tty ? "true" : "false", c.command);
+  buf_append(&f, "", 1);
+  x->fields = f.data;
   add(x);
-  say("exec %u: pid %d runs %s", x->id, (int)pid, argv[0]);
-  buf_printf(reply, "ok %u %d", x->id, (int)pid);
-}
-
-/* Removes x once its process is reaped and its pipes are at EOF: then, after all its output,
- * the owner gets the exec-exit event. Only exec_dispatch removes, after its pass over pfd, so
- * the indexes of that pass stay valid. */
-static void maybe_done(size_t i) {
-  struct exec_proc *x = execs[i];
-  if (!x->reaped || x->out_fd >= 0 || x->err_fd >= 0) return;
-  if (x->owner && x->id) {
-    struct buf b _cleanup_buf_ = {0};
-    int sig = WIFSIGNALED(x->status) ? WTERMSIG(x->status) : 0;
-    int code = sig ? 128 + sig : WEXITSTATUS(x->status);
-    buf_printf(&b, "{\"type\":\"exec-exit\",\"id\":%u,\"pid\":%d,\"exitCode\":%d,\"signal\":", x->id,
-               (int)x->pid, code);
-    if (sig) buf_printf(&b, "%d}", sig);
-    else buf_printf(&b, "null}");
-    ctl_send(x->owner, 'J', b.data, b.len);
-  }
-  if (x->id) say("exec %u: pid %d ended (status 0x%x)", x->id, (int)x->pid, x->status);
-  if (x->in_fd >= 0) close(x->in_fd);
-  buf_free(&x->inq);
-  free(x);
-  execs[i] = execs[--nexecs];
+  say("exec %u: pid %d runs %.200s%s", x->id, (int)x->pid, c.command,
+      x->tty ? " with a terminal" : "");
+  free(c.command);
+  /* status.json first: a client that hears of a change finds it there. */
+  publish(sh);
+  event_start(x);
+  buf_printf(reply, "ok %u %d", x->id, (int)x->pid);
 }
 
 bool exec_is(pid_t pid) {
@@ -226,7 +144,7 @@ static void write_in(struct exec_proc *x) {
     ssize_t w = write(x->in_fd, buf_head(&x->inq), buf_pending(&x->inq));
     if (w < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) close_in(x); /* EPIPE: it closed its stdin */
+      if (errno != EAGAIN) close_in(x); /* EPIPE: it closed its stdin; EIO: its terminal is gone */
       return;
     }
     buf_consume(&x->inq, (size_t)w);
@@ -247,18 +165,36 @@ bool exec_stdin(void *owner, const char *data, size_t len) {
 bool exec_stdin_close(void *owner) {
   struct exec_proc *x = by_owner(owner);
   if (!x) return false;
+  /* A terminal has no half-close: closing the master would hang it up. Its EOF is a ^D. */
+  if (x->tty) return true;
   x->in_close = true;
   write_in(x);
   return true;
 }
 
-void exec_owner_gone(void *owner) {
+bool exec_resize(void *owner, const struct winsize *ws) {
   struct exec_proc *x = by_owner(owner);
-  if (!x) return;
-  say("exec %u: its client is gone; pid %d runs on, its output discarded", x->id, (int)x->pid);
-  x->owner = NULL;
-  /* Like a detached docker exec: its stdin ends, so a reader of stdin is not left waiting. */
-  close_in(x);
+  if (!x) return false;
+  if (x->tty) pty_resize(x->pty_fd, ws);
+  return true;
+}
+
+void exec_owner_gone(void *owner) {
+  for (size_t i = 0; i < nexecs; i++) {
+    struct exec_proc *x = execs[i];
+    if (x->owner != owner) continue;
+    x->owner = NULL;
+    if (x->ended) continue;
+    say("exec %u: its client is gone; pid %d runs on, its output discarded", x->id, (int)x->pid);
+    /* Like a detached docker exec: its stdin ends, so a reader of stdin is not left waiting. */
+    close_in(x);
+  }
+}
+
+void exec_signal(int sig) {
+  /* By group: its pgid cannot be reused while any process of the group lives, reaped or not. */
+  for (size_t i = 0; i < nexecs; i++)
+    if (execs[i]->id && !execs[i]->ended && execs[i]->own_group) kill(-execs[i]->pid, sig);
 }
 
 /* Each session polls up to three fds: stdout, stderr, and stdin while bytes wait. */
@@ -281,6 +217,7 @@ static void pump(struct exec_proc *x, int *fd, char type) {
     ssize_t n = read(*fd, data, sizeof data);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
+    /* EOF; on a terminal's master, EIO: every process has closed the slave. */
     if (n <= 0) {
       close(*fd);
       *fd = -1;
@@ -290,7 +227,48 @@ static void pump(struct exec_proc *x, int *fd, char type) {
   }
 }
 
-void exec_dispatch(const struct pollfd *pfd, size_t n) {
+static void report_exit(struct exec_proc *x) {
+  x->reported = true;
+  struct buf b _cleanup_buf_ = {0};
+  int sig = WIFSIGNALED(x->status) ? WTERMSIG(x->status) : 0;
+  int code = sig ? 128 + sig : WEXITSTATUS(x->status);
+  buf_printf(&b, "{\"type\":\"exec-exit\",\"id\":%u,\"pid\":%d,\"exitCode\":%d,\"signal\":", x->id,
+             (int)x->pid, code);
+  if (sig) buf_printf(&b, "%d}", sig);
+  else buf_printf(&b, "null}");
+  ctl_event_to(x->owner, b.data, b.len);
+  say("exec %u: pid %d ended (status 0x%x)", x->id, (int)x->pid, x->status);
+}
+
+/* A session ends once its process is reaped and its output is at EOF: its exec-exit comes after
+ * all that output, and after status.json stops listing it. Only marked ended here: exec_dispatch
+ * frees it after its pass over pfd, so the indexes of that pass stay valid. */
+static void end_done(struct shim *sh) {
+  bool changed = false;
+  for (size_t i = 0; i < nexecs; i++) {
+    struct exec_proc *x = execs[i];
+    if (x->ended || !x->reaped || x->out_fd >= 0 || x->err_fd >= 0) continue;
+    x->ended = true;
+    close_in(x);
+    changed |= x->id != 0;
+  }
+  if (!changed) return;
+  publish(sh);
+  for (size_t i = 0; i < nexecs; i++)
+    if (execs[i]->ended && execs[i]->id && !execs[i]->reported) report_exit(execs[i]);
+}
+
+void exec_drain(struct shim *sh) {
+  for (size_t i = 0; i < nexecs; i++) {
+    struct exec_proc *x = execs[i];
+    if (!x->reaped) continue;
+    pump(x, &x->out_fd, 'o');
+    pump(x, &x->err_fd, 'e');
+  }
+  end_done(sh);
+}
+
+void exec_dispatch(struct shim *sh, const struct pollfd *pfd, size_t n) {
   /* Sessions added since pfd was built are not in it; none is removed before this loop ends. */
   size_t count = n / 3 < nexecs ? n / 3 : nexecs;
   for (size_t i = 0; i < count; i++) {
@@ -299,5 +277,17 @@ void exec_dispatch(const struct pollfd *pfd, size_t n) {
     if (pfd[3 * i + 1].revents) pump(x, &x->err_fd, 'e');
     if (pfd[3 * i + 2].revents) write_in(x);
   }
-  for (size_t i = nexecs; i-- > 0;) maybe_done(i);
+  end_done(sh);
+  size_t j = 0;
+  for (size_t i = 0; i < nexecs; i++) {
+    struct exec_proc *x = execs[i];
+    if (!x->ended) {
+      execs[j++] = x;
+      continue;
+    }
+    if (x->pty_fd >= 0) close(x->pty_fd);
+    free(x->fields);
+    free(x);
+  }
+  nexecs = j;
 }

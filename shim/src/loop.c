@@ -100,7 +100,7 @@ void loop_run(struct shim *sh, int sigfd) {
     if (ready(pfd, i_sig)) on_signals(sh, sigfd);
     if (eof) sup_on_output_eof(sh);
     /* After the SIGCHLD pass, so an exec session that ended sends its last output, then its exit. */
-    exec_dispatch(pfd + i_exec_s, i_ctl - i_exec_s);
+    exec_dispatch(sh, pfd + i_exec_s, i_ctl - i_exec_s);
     ctl_dispatch(sh, pfd + i_ctl, n - i_ctl);
     ctl_after(sh);
   }

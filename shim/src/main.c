@@ -72,8 +72,12 @@ int main(int argc, char **argv) {
 }
 
 int shim_main(int argc, char **argv, const char *tag) {
-  static struct shim sh = {.dirfd = -1, .proc = {.out_fd = -1, .err_fd = -1, .in_fd = -1,
-                                                .exec_fd = -1, .gate_fd = -1}};
+  static struct shim sh = {
+      .dirfd = -1,
+      .proc = {.out_fd = -1, .err_fd = -1, .in_fd = -1, .pty_fd = -1, .slave_fd = -1,
+               .exec_fd = -1, .gate_fd = -1},
+      .size = {.ws_row = PTY_DEFAULT_ROWS, .ws_col = PTY_DEFAULT_COLS},
+  };
   char err[512];
   report_tag = tag;
   if (args_parse(argc, argv, &sh.cfg, err, sizeof err) != 0) return usage_error(err);
@@ -126,7 +130,7 @@ int shim_main(int argc, char **argv, const char *tag) {
     snprintf(err, sizeof err, "signalfd: %s", strerror(errno));
     fail_start(&sh, err);
   }
-  if (spawn_container(&sh.cfg, true, &sh.proc) != 0) {
+  if (spawn_container(&sh.cfg, true, &sh.size, &sh.proc) != 0) {
     snprintf(err, sizeof err, "cannot fork the container process: %s", strerror(errno));
     fail_start(&sh, err);
   }
@@ -145,5 +149,6 @@ int shim_main(int argc, char **argv, const char *tag) {
   loop_run(&sh, sigfd);
   ctl_close();
   free(sh.first_exec_err);
+  free(sh.st.execs);
   return 0;
 }

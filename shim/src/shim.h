@@ -33,6 +33,7 @@ struct shim {
   char *first_exec_err; /* the very first exec failed: final, with this message */
   bool stop_requested;  /* T, or SIGTERM/SIGINT to the shim: no restart follows */
   bool paused;          /* P: every process of the container is stopped (phase stays RUNNING) */
+  struct winsize size;  /* --tty: the terminal's window size, kept for restarts (Z sets it) */
   int64_t exit_mono;
   unsigned next_delay_ms; /* backoff for the next restart */
 

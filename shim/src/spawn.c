@@ -59,27 +59,43 @@ void spawn_reset_child(void) {
   }
 }
 
-static void __attribute__((noreturn))
-child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], int gate[2],
-      int rep[2]) {
+/* The container's stdio: pipes, or with --tty the terminal (`slave`), which needs a session of
+ * its own. 0, or the stage and errno of the failure. */
+static int stdio(const struct config *cfg, int in[2], int out[2], int err[2], int slave, int *e) {
+  if (cfg->tty) {
+    if (pty_child(slave) == 0) return 0;
+    *e = errno;
+    return EXEC_STAGE_TTY;
+  }
   /* Its own process group, so a signal to -pgid reaches the whole container and never the shim. */
   setpgid(0, 0);
-
-  spawn_reset_child();
-
   int stdin_fd = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
   /* dup2 clears CLOEXEC on the copy; the originals (>= 3, CLOEXEC) vanish at exec. */
   if (stdin_fd < 0 || dup2(stdin_fd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) {
-    report(rep[1], EXEC_STAGE_EXEC, errno);
-    _exit(126);
+    *e = errno;
+    return EXEC_STAGE_EXEC;
   }
+  return 0;
+}
+
+static void __attribute__((noreturn))
+child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], int slave,
+      int gate[2], int rep[2]) {
+  spawn_reset_child();
+
+  /* A failure is reported at S, after the gate, as a failed cwd is: the held process is the one
+   * place that says so. */
+  int stage_err = 0;
+  int stage = stdio(cfg, in, out, err, slave, &stage_err);
 
   /* Everything else goes now, not at exec: the held process must see EOF on the gate if the
    * shim dies, so it may not keep the gate's write end. */
   close_except(gated ? gate[0] : -1, rep[1]);
 
-  int cwd_err = 0;
-  if (cfg->cwd && chdir(cfg->cwd) != 0) cwd_err = errno;
+  if (!stage && cfg->cwd && chdir(cfg->cwd) != 0) {
+    stage = EXEC_STAGE_CHDIR;
+    stage_err = errno;
+  }
 
   if (gated) {
     char c;
@@ -89,8 +105,8 @@ child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], i
     if (n != 1) _exit(0); /* the shim is gone: never start */
     close(gate[0]);
   }
-  if (cwd_err) {
-    report(rep[1], EXEC_STAGE_CHDIR, cwd_err);
+  if (stage) {
+    report(rep[1], stage, stage_err);
     _exit(126);
   }
   execvp(cfg->argv[0], cfg->argv);
@@ -99,38 +115,53 @@ child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], i
   _exit(e == ENOENT ? 127 : 126);
 }
 
-int spawn_container(const struct config *cfg, bool gated, struct proc *p) {
+static int open_pipes(const struct config *cfg, int in[2], int out[2], int err[2]) {
+  if (cfg->stdin_pipe && pipe2(in, O_CLOEXEC) != 0) return -1;
+  return pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ? -1 : 0;
+}
+
+/* The terminal in place of the pipes: the master is read as stdout and, with --stdin, written as
+ * stdin (dups, so that closing either as a pipe end leaves the master for resizes). */
+static int open_tty(const struct config *cfg, const struct winsize *ws, int *master, int *slave,
+                    int in[2], int out[2]) {
+  if (pty_open(ws, master, slave) != 0) return -1;
+  out[0] = fcntl(*master, F_DUPFD_CLOEXEC, 3);
+  if (cfg->stdin_pipe) in[1] = fcntl(*master, F_DUPFD_CLOEXEC, 3);
+  return out[0] < 0 || (cfg->stdin_pipe && in[1] < 0) ? -1 : 0;
+}
+
+int spawn_container(const struct config *cfg, bool gated, const struct winsize *ws, struct proc *p) {
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, gate[2] = {-1, -1},
-      rep[2] = {-1, -1};
-  if ((cfg->stdin_pipe && pipe2(in, O_CLOEXEC) != 0) || pipe2(out, O_CLOEXEC) != 0 ||
-      pipe2(err, O_CLOEXEC) != 0 || (gated && pipe2(gate, O_CLOEXEC) != 0) ||
-      pipe2(rep, O_CLOEXEC) != 0)
-    goto fail;
+      rep[2] = {-1, -1}, master = -1, slave = -1;
+  int r = cfg->tty ? open_tty(cfg, ws, &master, &slave, in, out) : open_pipes(cfg, in, out, err);
+  if (r != 0) goto fail;
+  if ((gated && pipe2(gate, O_CLOEXEC) != 0) || pipe2(rep, O_CLOEXEC) != 0) goto fail;
 
   pid_t pid = fork();
   if (pid < 0) goto fail;
-  if (pid == 0) child(cfg, gated, in, out, err, gate, rep);
+  if (pid == 0) child(cfg, gated, in, out, err, slave, gate, rep);
 
-  /* Also from this side: a stop or kill right after fork must already find the group. */
-  setpgid(pid, pid);
+  /* Also from this side: a stop or kill right after fork must already find the group. Not for a
+   * terminal's child: setsid fails for a group leader; spawn_kill_group covers its first moments. */
+  if (!cfg->tty) setpgid(pid, pid);
   *p = (struct proc){
       .pid = pid,
       .started_mono = mono_ms(),
       .out_fd = out[0],
       .err_fd = err[0],
       .in_fd = in[1],
+      .pty_fd = master,
+      .slave_fd = slave,
       .exec_fd = rep[0],
       .gate_fd = gate[1],
   };
   struct pstat st;
   if (pstat_read(pid, &st) == 0) p->start_ticks = st.start;
-  if (in[0] >= 0) close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  close(rep[1]);
-  if (gate[0] >= 0) close(gate[0]);
+  int drop[] = {in[0], out[1], err[1], rep[1], gate[0]};
+  for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+    if (drop[i] >= 0) close(drop[i]);
   set_nonblock(p->out_fd);
-  set_nonblock(p->err_fd);
+  if (p->err_fd >= 0) set_nonblock(p->err_fd);
   set_nonblock(p->exec_fd);
   if (p->in_fd >= 0) set_nonblock(p->in_fd);
   return 0;
@@ -142,6 +173,8 @@ fail:;
   close_pair(err);
   close_pair(gate);
   close_pair(rep);
+  int tty[2] = {master, slave};
+  close_pair(tty);
   errno = e;
   return -1;
 }
@@ -165,6 +198,8 @@ int spawn_exec_result(struct proc *p, struct exec_failure *f) {
   if (n < 0 && errno == EAGAIN) return -1;
   close(p->exec_fd);
   p->exec_fd = -1;
+  /* Either way the child is done with the slave: it has it as 0, 1 and 2, or it never will. */
+  spawn_release_slave(p);
   if (n == (ssize_t)sizeof got) {
     *f = got;
     return 0;
@@ -172,8 +207,19 @@ int spawn_exec_result(struct proc *p, struct exec_failure *f) {
   return 1; /* EOF: the CLOEXEC write end closed, so exec succeeded */
 }
 
+void spawn_release_slave(struct proc *p) {
+  if (p->slave_fd >= 0) close(p->slave_fd);
+  p->slave_fd = -1;
+}
+
+int spawn_kill_group(pid_t pgid, int sig) {
+  if (kill(-pgid, sig) == 0) return 0;
+  return errno == ESRCH ? kill(pgid, sig) : -1;
+}
+
 void spawn_close(struct proc *p) {
-  int *fds[] = {&p->out_fd, &p->err_fd, &p->in_fd, &p->exec_fd, &p->gate_fd};
+  int *fds[] = {&p->out_fd, &p->err_fd, &p->in_fd, &p->pty_fd, &p->slave_fd, &p->exec_fd,
+                &p->gate_fd};
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
     if (*fds[i] >= 0) close(*fds[i]);
     *fds[i] = -1;

@@ -64,7 +64,8 @@ void state_status_fields(struct buf *b, const struct status *st) {
   state_time(b, &st->finished_at);
   buf_append(b, ",", 1);
   exit_fields(b, st);
-  buf_printf(b, ",\"stoppedByUser\":%s", st->stopped_by_user ? "true" : "false");
+  buf_printf(b, ",\"stoppedByUser\":%s,\"execs\":%s", st->stopped_by_user ? "true" : "false",
+             st->execs ? st->execs : "[]");
 }
 
 int state_write_status(int dirfd, const struct status *st) {

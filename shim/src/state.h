@@ -18,6 +18,7 @@ struct status {
   int exit_code;                           /* -1: null */
   int signal;                              /* 0: null */
   bool stopped_by_user;
+  char *execs; /* the live exec sessions as a JSON array, kept by exec.c; NULL: none */
 };
 
 /* Write, rename (fsync first when durable): a crash never leaves a torn file. */

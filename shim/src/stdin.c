@@ -39,7 +39,9 @@ void stdin_feed(struct shim *sh, const char *data, size_t len) {
 }
 
 void stdin_close(struct shim *sh) {
-  if (sh->proc.in_fd < 0) return;
+  /* A terminal has no half-close: closing the master would hang it up, and a reader's EOF is a
+   * ^D typed into it. */
+  if (sh->proc.in_fd < 0 || sh->cfg.tty) return;
   close_when_flushed = true;
   if (buf_pending(&queue) == 0) close_pipe(sh);
 }

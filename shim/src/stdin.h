@@ -1,5 +1,5 @@
-/* The container's stdin (--stdin): bytes from attach clients, queued while the pipe is full,
- * and a half-close once they are written. */
+/* The container's stdin (--stdin): bytes from attach clients, queued while the pipe (or with
+ * --tty the terminal) is full, and a half-close once they are written (not for a terminal). */
 #ifndef BOSUN_STDIN_H
 #define BOSUN_STDIN_H
 

@@ -12,6 +12,7 @@
 #include "freeze.h"
 #include "output.h"
 #include "policy.h"
+#include "pty.h"
 #include "reap.h"
 #include "stdin.h"
 
@@ -20,6 +21,16 @@
 #define FINAL_FLUSH_MS 1000
 
 static void send_event(struct buf *b) { ctl_event(b->data, b->len); }
+
+/* K, T and the stop timer: the container's group (the main process itself in the moment a --tty
+ * child has no group yet), and the exec sessions that cannot be in it. */
+static int signal_container(const struct shim *sh, int sig) {
+  int r = spawn_kill_group(sh->proc.pid, sig);
+  int e = errno;
+  exec_signal(sig);
+  errno = e;
+  return r;
+}
 
 static void event_start(struct shim *sh) {
   struct buf b _cleanup_buf_ = {0};
@@ -91,7 +102,7 @@ static void schedule_restart(struct shim *sh, unsigned delay);
 
 static void restart_now(struct shim *sh) {
   stdin_reset(sh);
-  if (spawn_container(&sh->cfg, false, &sh->proc) != 0) {
+  if (spawn_container(&sh->cfg, false, &sh->size, &sh->proc) != 0) {
     say("cannot restart %s: %s", sh->cfg.argv[0], strerror(errno));
     unsigned delay = sh->next_delay_ms ? sh->next_delay_ms : BACKOFF_FIRST_MS;
     sh->next_delay_ms = backoff_next(delay);
@@ -112,6 +123,8 @@ static void schedule_restart(struct shim *sh, unsigned delay) {
 
 /* The main process and everything it left are gone, its pipes are at EOF: decide. */
 static void finish_exit(struct shim *sh) {
+  /* The execs died with it: their exec-exit comes before the container's exit. */
+  exec_drain(sh);
   spawn_close(&sh->proc);
   sh->exiting_give_up_at = sh->exiting_rescan_at = 0;
   const char *reason = NULL;
@@ -170,6 +183,9 @@ static void on_main_exit(struct shim *sh, int status) {
     sh->st.state = "running";
   }
   stdin_reset(sh);
+  /* Held before the exec report, which a process killed on the gate never sends: the terminal
+   * reads as ended (EIO) only once the shim's copy is closed too. */
+  spawn_release_slave(&sh->proc);
   out_drain(sh);
   sh->exiting_give_up_at = sh->exit_mono + EXITING_GIVE_UP_MS;
   exiting_progress(sh);
@@ -184,7 +200,7 @@ void sup_on_sigchld(struct shim *sh) {
     bool is_main = pid == sh->proc.pid &&
                    (sh->phase == PH_CREATED || sh->phase == PH_STARTING || sh->phase == PH_RUNNING);
     /* Kill the group while the zombie still holds its id, so the id cannot be reused. */
-    if (is_main) kill(-pid, SIGKILL);
+    if (is_main) spawn_kill_group(pid, SIGKILL);
     int status;
     if (waitpid(pid, &status, WNOHANG) != pid) break;
     /* An exec'd process is reaped here too; its end is its session's, never the container's. */
@@ -200,6 +216,7 @@ static void exec_message(const struct shim *sh, const struct exec_failure *f, ch
                          size_t len) {
   if (f->stage == EXEC_STAGE_CHDIR)
     snprintf(out, len, "chdir %s: %s", sh->cfg.cwd ? sh->cfg.cwd : ".", strerror(f->err));
+  else if (f->stage == EXEC_STAGE_TTY) snprintf(out, len, "terminal: %s", strerror(f->err));
   else snprintf(out, len, "exec %s: %s", sh->cfg.argv[0], strerror(f->err));
 }
 
@@ -263,7 +280,7 @@ void sup_kill(struct shim *sh, int sig, struct buf *reply) {
     buf_printf(reply, "err the container is paused: unpause it rather than send SIGCONT");
     return;
   }
-  if (kill(-sh->proc.pid, sig) != 0) buf_printf(reply, "err kill: %s", strerror(errno));
+  if (signal_container(sh, sig) != 0) buf_printf(reply, "err kill: %s", strerror(errno));
   else buf_printf(reply, "ok");
 }
 
@@ -288,7 +305,7 @@ void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user) {
     break;
   case PH_STARTING:
   case PH_RUNNING: {
-    if (sig > 0) kill(-sh->proc.pid, sig);
+    if (sig > 0) signal_container(sh, sig);
     /* A stopped process takes the signal only once it goes on: sent first, it comes first. */
     if (sh->paused) resume(sh);
     int64_t at = mono_ms() + timeout_ms;
@@ -340,10 +357,15 @@ void sup_unpause(struct shim *sh, struct buf *reply) {
   buf_printf(reply, "ok");
 }
 
+void sup_resize(struct shim *sh, const struct winsize *ws) {
+  sh->size = *ws;
+  if (sh->cfg.tty) pty_resize(sh->proc.pty_fd, ws);
+}
+
 void sup_on_timers(struct shim *sh, int64_t now) {
   if (sh->stop_kill_at && now >= sh->stop_kill_at) {
     sh->stop_kill_at = 0;
-    if (sh->phase == PH_STARTING || sh->phase == PH_RUNNING) kill(-sh->proc.pid, SIGKILL);
+    if (sh->phase == PH_STARTING || sh->phase == PH_RUNNING) signal_container(sh, SIGKILL);
   }
   if (sh->restart_at && now >= sh->restart_at) {
     sh->restart_at = 0;

@@ -19,5 +19,7 @@ void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user);
 void sup_pause(struct shim *sh, struct buf *reply);
 void sup_unpause(struct shim *sh, struct buf *reply);
 void sup_status_event(const struct shim *sh, struct buf *out);
+/* Z: the size of the container's terminal (--tty), now and for every restart. */
+void sup_resize(struct shim *sh, const struct winsize *ws);
 
 #endif

@@ -1,49 +1,13 @@
 // Exec sessions (docs/shim.md, "Exec").
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { encodeExec, type ShimConnection, type ShimEvent } from "../../src/runtime/shim-protocol.ts";
-import { alive, cleanup, type Shim, startShim, tempDir, track, waitFor } from "./helpers.ts";
+import { alive, cleanup, exec, type Shim, startShim, tempDir, waitFor } from "./helpers.ts";
 
 after(cleanup);
 
 const T = { timeout: 60_000 };
-
-interface Session {
-  conn: ShimConnection;
-  reply: string;
-  stdout: () => string;
-  stderr: () => string;
-  exit: () => ShimEvent | undefined;
-  order: string[];
-}
-
-async function exec(s: Shim, command: string[], env: Record<string, string> = {}): Promise<Session> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const order: string[] = [];
-  let exit: ShimEvent | undefined;
-  const conn = await s.connect({
-    onOutput: (st, d) => {
-      order.push(st);
-      (st === "stdout" ? out : err).push(Buffer.from(d));
-    },
-    onEvent: (e) => {
-      order.push(String(e.type));
-      if (e.type === "exec-exit") exit = e;
-    },
-  });
-  const reply = await conn.request("X", encodeExec(command, env)).catch((e: Error) => `err ${e.message}`);
-  const m = /^ok \d+ (\d+)$/.exec(reply);
-  if (m) track(Number(m[1]));
-  return {
-    conn,
-    reply,
-    stdout: () => Buffer.concat(out).toString(),
-    stderr: () => Buffer.concat(err).toString(),
-    exit: () => exit,
-    order,
-  };
-}
 
 async function running(command = ["sleep", "1000"], cwd?: string): Promise<Shim> {
   const s = await startShim(command, cwd ? { cwd } : {});
@@ -132,5 +96,75 @@ describe("X", () => {
     assert.equal(e.signal, 9);
     assert.equal(ev.of("exit").length, 0);
     assert.equal(s.status().state, "running");
+  });
+});
+
+describe("execs in status.json and events", () => {
+  // Quotes, a backslash, a tab and a newline: the command is JSON-escaped.
+  const tricky = ["sh", "-c", 'cat; echo "\\ done"\n\t#'];
+
+  test("status.json lists a running exec, and drops it before its exec-exit arrives", T, async () => {
+    const s = await running();
+    const x = await exec(s, tricky);
+    const entry = { id: 1, pid: x.pid, tty: false, command: tricky };
+    assert.deepEqual(s.status().execs, [entry]);
+    assert.equal(s.status().state, "running");
+    // A subscriber that comes later (a restarted bosund) learns it from the status event.
+    const late = await s.subscribe();
+    assert.deepEqual(late.of("status")[0]!.execs, [entry]);
+    x.conn.send("C");
+    await waitFor(x.exit, "exec-exit");
+    assert.equal(x.stdout(), "\\ done\n");
+    assert.deepEqual(s.status().execs, []);
+  });
+
+  test(
+    "subscribers get exec-start and exec-exit; the owner, subscribed too, gets exec-exit once",
+    T,
+    async () => {
+      const s = await running();
+      const ev = await s.subscribe();
+      const command = ["sh", "-c", "read line; exit 5"];
+      const x = await exec(s, command);
+      await x.conn.request("W");
+      x.conn.send("C"); // it ends once its connection is a subscriber too
+      const start = await ev.wait((e) => e.type === "exec-start", "exec-start");
+      assert.deepEqual(start, { type: "exec-start", id: 1, pid: x.pid, tty: false, command });
+      const exit = await ev.wait((e) => e.type === "exec-exit", "exec-exit");
+      assert.deepEqual(exit, { type: "exec-exit", id: 1, pid: x.pid, exitCode: 5, signal: null });
+      await waitFor(x.exit, "exec-exit on the owner's connection");
+      // A round trip after it: a second copy would have come before the reply.
+      assert.equal(await x.conn.request("K", "0"), "ok");
+      assert.equal(x.order.filter((t) => t === "exec-exit").length, 1);
+    },
+  );
+
+  test("an exec whose client went away still ends with exec-exit to subscribers", T, async () => {
+    const s = await running();
+    const ev = await s.subscribe();
+    const x = await exec(s, ["sleep", "1000"], {}, { tty: true });
+    await ev.wait((e) => e.type === "exec-start" && e.tty === true, "exec-start with tty");
+    x.conn.close();
+    const log = join(s.dir, "shim.log");
+    await waitFor(() => readFileSync(log, "utf8").includes("its client is gone"), "the shim to see it go");
+    process.kill(x.pid, "SIGKILL");
+    const exit = await ev.wait((e) => e.type === "exec-exit", "exec-exit");
+    assert.equal(exit.signal, 9);
+    assert.deepEqual(s.status().execs, []);
+  });
+
+  test("a stop ends the execs first: their exec-exit comes before the container's exit", T, async () => {
+    const s = await running();
+    const ev = await s.subscribe();
+    // They ignore the stop's SIGTERM: the leftover kill ends them, in the pass that ends the container.
+    const stubborn = ["sh", "-c", 'trap "" TERM; sleep 1000'];
+    await exec(s, stubborn);
+    await exec(s, stubborn, {}, { tty: true });
+    assert.equal(s.status().execs.length, 2);
+    assert.equal(await s.request("T", "15 10000"), "ok");
+    await s.waitExit(ev);
+    const types = ev.events.map((e) => e.type).filter((t) => t.startsWith("exec-") || t === "exit");
+    assert.deepEqual(types, ["exec-start", "exec-start", "exec-exit", "exec-exit", "exit"]);
+    assert.deepEqual(s.status().execs, []);
   });
 });

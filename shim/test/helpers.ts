@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  type ExecTerminal,
+  encodeExec,
   ShimConnection,
   type ShimConnectionHandlers,
   type ShimEvent,
@@ -17,6 +19,7 @@ export const SHIM = fileURLToPath(new URL("../build/bosun-shim", import.meta.url
 export interface ShimOptions {
   restart?: string;
   stdin?: boolean;
+  tty?: boolean;
   cwd?: string;
   logMaxSize?: number;
   logMaxFiles?: number;
@@ -41,6 +44,14 @@ export interface StatusFile {
   exitCode: number | null;
   signal: number | null;
   stoppedByUser: boolean;
+  execs: ExecEntry[];
+}
+
+export interface ExecEntry {
+  id: number;
+  pid: number;
+  tty: boolean;
+  command: string[];
 }
 
 export interface LogRecord {
@@ -160,10 +171,12 @@ export async function cleanup(): Promise<void> {
     try {
       victims.push(s.pidFile("container.pid"));
     } catch {}
+    // Its session and those its processes lead (a terminal's) outlive the shim: what was in them
+    // (re-parented to init by now) goes too.
+    const sessions = new Set(shimAlive ? [s.pid, ...victims.map((v) => v?.pid)] : []);
     kill({ pid: s.pid, start: s.startTime });
     for (const v of victims) kill(v);
-    // Its session outlives the shim: what was in it (re-parented to init by now) goes too.
-    if (shimAlive) for (const p of allProcs()) if (p.session === s.pid) kill(p);
+    for (const p of allProcs()) if (sessions.has(p.session)) kill(p);
   }
   for (const t of tracked) kill(t);
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
@@ -183,6 +196,7 @@ export function shimArgs(dir: string, command: string[], o: ShimOptions = {}): s
   if (o.cwd !== undefined) args.push("--cwd", o.cwd);
   if (o.restart !== undefined) args.push("--restart", o.restart);
   if (o.stdin) args.push("--stdin");
+  if (o.tty) args.push("--tty");
   if (o.logMaxSize !== undefined) args.push("--log-max-size", String(o.logMaxSize));
   if (o.logMaxFiles !== undefined) args.push("--log-max-files", String(o.logMaxFiles));
   return [...args, "--", ...command];
@@ -451,4 +465,59 @@ export function sleep(ms: number): Promise<void> {
 /** The state letter of /proc/PID/stat (R, S, T, Z, …), or undefined when the process is gone. */
 export function procState(pid: number): string | undefined {
   return procStat(pid)?.state;
+}
+
+/** An exec session (X) on its own connection: what it received, in order. */
+export interface Session {
+  conn: ShimConnection;
+  reply: string;
+  /** The exec'd pid, from an `ok` reply; 0 after an `err`. */
+  pid: number;
+  stdout: () => string;
+  stderr: () => string;
+  exit: () => ShimEvent | undefined;
+  order: string[];
+}
+
+/** Sends X on a fresh connection; the exec'd process is tracked for cleanup. */
+export async function exec(
+  s: Shim,
+  command: string[],
+  env: Record<string, string> = {},
+  term: ExecTerminal = {},
+): Promise<Session> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const order: string[] = [];
+  let exit: ShimEvent | undefined;
+  const conn = await s.connect({
+    onOutput: (st, d) => {
+      order.push(st);
+      (st === "stdout" ? out : err).push(Buffer.from(d));
+    },
+    onEvent: (e) => {
+      order.push(String(e.type));
+      if (e.type === "exec-exit") exit = e;
+    },
+  });
+  const reply = await conn
+    .request("X", encodeExec(command, env, term))
+    .catch((e: Error) => `err ${e.message}`);
+  const m = /^ok \d+ (\d+)$/.exec(reply);
+  if (m) track(Number(m[1]));
+  return {
+    conn,
+    reply,
+    pid: m ? Number(m[1]) : 0,
+    stdout: () => Buffer.concat(out).toString(),
+    stderr: () => Buffer.concat(err).toString(),
+    exit: () => exit,
+    order,
+  };
+}
+
+/** The process group and session of a process, or undefined when it is gone. */
+export function procIds(pid: number): { pgrp: number; session: number } | undefined {
+  const st = procStat(pid);
+  return st && { pgrp: st.pgrp, session: st.session };
 }

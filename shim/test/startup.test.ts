@@ -52,6 +52,7 @@ describe("start-up", () => {
         exitCode: null,
         signal: null,
         stoppedByUser: false,
+        execs: [],
       },
     );
     assert.ok(s.exists("ctl.sock"));
