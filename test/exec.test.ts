@@ -144,11 +144,24 @@ test("an exec'd process survives kill -9 of bosund; the container is consistent 
   const c = await d.client.inspect("x-recover");
   assert.equal(c.state.status, "running");
   assert.ok(await isAlive(pid));
-  // Still usable, and its stop takes the exec'd process with it.
+  // The restarted daemon lists it (the shim's status.json says what runs) and sees it end.
+  assert.deepEqual(
+    c.state.execs.map((x) => [x.id, x.pid, x.command, x.tty]),
+    [[1, pid, ["sleep", "1000"], false]],
+  );
+  process.kill(pid, "SIGTERM");
+  const died = await nthEvent(d.client, id, "exec_die");
+  assert.deepEqual([died.attributes.execId, died.attributes.exitCode], ["1", "143"]);
+  assert.deepEqual((await d.client.inspect(id)).state.execs, []);
+  // Still usable, and its stop takes the exec'd processes with it.
   const r = await d.cli(["exec", "x-recover", "--", "echo", "again"]);
   assert.deepEqual([r.stdout, r.code], ["again\n", 0]);
+  const again = await d.cli(["exec", "-d", "x-recover", "--", "sleep", "1000"]);
+  const pid2 = (await d.client.inspect(id)).state.execs.find(
+    (x) => String(x.id) === again.stdout.trim(),
+  )!.pid;
   await d.client.stop(id, 10);
-  assert.equal(await isAlive(pid), false);
+  assert.equal(await isAlive(pid2), false);
   await d.client.remove(id, { force: true });
 });
 

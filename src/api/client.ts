@@ -53,6 +53,9 @@ export interface ExecOptions {
   stdin?: boolean;
   /** The channel closes after exec-start; the process runs on. */
   detach?: boolean;
+  /** A terminal for the process (all its output comes as stdout), of `size` from the start. */
+  tty?: boolean;
+  size?: { rows: number; cols: number } | undefined;
 }
 
 export interface ListOptions {
@@ -189,7 +192,8 @@ export class BosunClient {
   /**
    * Attach to a container's output (and stdin). Binary frames from the daemon start with a
    * stream byte (1 stdout, 2 stderr); text frames are AttachControl JSON. Send stdin as binary
-   * frames and end it with the text frame {"type":"close-stdin"}.
+   * frames and end it with the text frame {"type":"close-stdin"}; for a terminal container,
+   * {"type":"resize","rows","cols"} sets its window size.
    */
   attach(ref: string, opts: AttachOptions = {}): Promise<Channel> {
     return this.transport.channel(
@@ -200,6 +204,7 @@ export class BosunClient {
   /**
    * Run a process in a running container. The channel speaks as attach's does, plus a first text
    * frame {"type":"exec-start","id","pid"}; its {"type":"exit"} carries the process's exit code.
+   * With a tty, the text frame {"type":"resize","rows","cols"} resizes its terminal.
    * A paused or stopped container fails with a 409 before the channel opens.
    */
   exec(ref: string, opts: ExecOptions): Promise<Channel> {
@@ -210,6 +215,9 @@ export class BosunClient {
         env,
         stdin: opts.stdin,
         detach: opts.detach,
+        tty: opts.tty,
+        rows: opts.tty ? opts.size?.rows : undefined,
+        cols: opts.tty ? opts.size?.cols : undefined,
       }),
     );
   }

@@ -61,6 +61,8 @@ export const CreateContainerRequest = z.strictObject({
   stopTimeout: z.number().int().min(0).max(86_400).optional(),
   log: LogConfig.optional(),
   stdin: z.boolean().optional(),
+  /** A terminal (a pty held by the shim) for stdin, stdout and stderr, as `docker run -t`. */
+  tty: z.boolean().optional(),
   autoRemove: z.boolean().optional(),
 });
 export type CreateContainerRequest = z.input<typeof CreateContainerRequest>;
@@ -71,7 +73,12 @@ export const ContainerStatus = z.enum(["created", "running", "paused", "restarti
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 
 /** A running exec session (docs/shim.md, "Exec"), listed by inspect while it runs. */
-export const ExecInfo = z.object({ id: z.number(), pid: z.number(), command: z.array(z.string()) });
+export const ExecInfo = z.object({
+  id: z.number(),
+  pid: z.number(),
+  command: z.array(z.string()),
+  tty: z.boolean(),
+});
 export type ExecInfo = z.infer<typeof ExecInfo>;
 
 export const ContainerState = z.object({
@@ -86,7 +93,7 @@ export const ContainerState = z.object({
   /** Why it exited: exited, stopped, exec-failed, shim-died. */
   reason: z.string().nullable(),
   error: z.string().nullable(),
-  /** Exec sessions started through this daemon that still run. */
+  /** Exec sessions that still run, as the shim lists them (so also after a daemon restart). */
   execs: z.array(ExecInfo),
 });
 export type ContainerState = z.infer<typeof ContainerState>;
@@ -103,6 +110,7 @@ export const Container = z.object({
   stopTimeout: z.number(),
   log: z.object({ maxSize: z.number(), maxFiles: z.number() }),
   stdin: z.boolean(),
+  tty: z.boolean(),
   autoRemove: z.boolean(),
   created: z.string(),
   state: ContainerState,
@@ -226,11 +234,33 @@ export const AttachQuery = z.strictObject({
   logs: flag,
   tail: z.string().regex(/^\d+$/).optional(),
 });
-export const ExecQuery = z.strictObject({
-  cmd: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
-  env: list,
-  stdin: flag,
-  detach: flag,
+const cells = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a number of ${what}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, "must be at least 1").max(65_535, "must be at most 65535"));
+
+export const ExecQuery = z
+  .strictObject({
+    cmd: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    env: list,
+    stdin: flag,
+    detach: flag,
+    tty: flag,
+    rows: cells("rows").optional(),
+    cols: cells("columns").optional(),
+  })
+  .refine((q) => (q.rows === undefined) === (q.cols === undefined), {
+    message: "rows and cols go together",
+    path: ["rows"],
+  });
+
+/** A text message on an attach or exec channel: the client's terminal changed size. */
+export const ResizeMessage = z.strictObject({
+  type: z.literal("resize"),
+  rows: z.number().int().min(1).max(65_535),
+  cols: z.number().int().min(1).max(65_535),
 });
 export const StatsQuery = z.strictObject({ stream: flag, all: flag });
 export const ContainerStatsQuery = z.strictObject({ stream: flag });

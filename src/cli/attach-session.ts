@@ -4,10 +4,12 @@
 import type { AttachControl, Channel } from "../api/client.ts";
 import { STDERR, STDOUT } from "../api/client.ts";
 import { BosunError, isErrorCode } from "../api/errors.ts";
+import { DetachScanner, type WindowSize } from "./terminal.ts";
 
 export type AttachEnd =
   | { kind: "exit"; exitCode: number; reason: string | null }
-  | { kind: "closed"; code: number; reason: string };
+  | { kind: "closed"; code: number; reason: string }
+  | { kind: "detached" };
 
 interface Sink {
   write(chunk: Uint8Array): unknown;
@@ -26,12 +28,14 @@ export class AttachSession {
   /** The first exit of the container, or the channel's close if none came. */
   readonly ended: Promise<AttachEnd>;
   private stdin: Source | undefined;
+  private endWith: (end: AttachEnd) => void = () => {};
 
   constructor(
     private readonly channel: Channel,
-    out: { stdout: Sink; stderr: Sink },
+    private readonly out: { stdout: Sink; stderr: Sink },
   ) {
     this.ended = new Promise((resolve, reject) => {
+      this.endWith = resolve;
       channel.onMessage((data) => {
         if (typeof data !== "string") {
           if (data[0] === STDOUT) out.stdout.write(data.subarray(1));
@@ -52,18 +56,39 @@ export class AttachSession {
     void this.ended.catch(() => {});
   }
 
-  /** Sends `stdin` to the container, and the end of stdin when it ends. */
-  pipeStdin(stdin: Source): void {
+  /**
+   * Sends `stdin` to the container, and the end of stdin when it ends. With `detachKeys`, that
+   * sequence is not sent: it ends the session as `detached`, and the container runs on.
+   */
+  pipeStdin(stdin: Source, detachKeys?: Buffer): void {
     this.stdin = stdin;
-    stdin.on("data", (chunk) =>
-      this.channel.send(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk),
-    );
+    const scanner = detachKeys ? new DetachScanner(detachKeys) : undefined;
+    stdin.on("data", (chunk) => {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      if (!scanner) {
+        this.channel.send(bytes);
+        return;
+      }
+      const { forward, detach } = scanner.scan(bytes);
+      if (forward.length > 0) this.channel.send(forward);
+      if (detach) {
+        // The container's prompt stays on its line; the shell we return to starts a new one.
+        this.out.stdout.write(Buffer.from("\r\n"));
+        this.stopStdin();
+        this.endWith({ kind: "detached" });
+      }
+    });
     const end = () => {
       this.channel.send(CLOSE_STDIN);
       this.stopStdin();
     };
     stdin.on("end", end);
     stdin.on("error", end);
+  }
+
+  /** Tells the container's terminal (or the exec's) its new size. */
+  resize(size: WindowSize): void {
+    this.channel.send(JSON.stringify({ type: "resize", rows: size.rows, cols: size.cols }));
   }
 
   close(): void {

@@ -21,6 +21,7 @@ export function addContainerOptions(cmd: Command): Command {
     .option("--log-max-size <size>", "rotate the log at this size, like 10m")
     .option("--log-max-files <n>", "log files to keep, the current one included")
     .option("-i, --interactive", "keep stdin open")
+    .option("-t, --tty", "give the container a terminal (with -i: an interactive one)")
     .option("--rm", "remove the container when it exits");
 }
 

@@ -20,6 +20,7 @@ export interface ContainerFlags {
   logMaxSize?: string;
   logMaxFiles?: string;
   interactive?: boolean;
+  tty?: boolean;
 }
 
 export interface SpecInputs {
@@ -65,6 +66,7 @@ export function buildCreateRequest(
       : {}),
     ...(Object.keys(log).length > 0 ? { log } : {}),
     ...(flags.interactive ? { stdin: true } : {}),
+    ...(flags.tty ? { tty: true } : {}),
     ...(flags.rm ? { autoRemove: true } : {}),
   };
 }

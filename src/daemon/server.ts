@@ -312,6 +312,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         env,
         stdin: q.stdin ?? false,
         detach: q.detach ?? false,
+        tty: q.tty ?? false,
+        size: q.rows !== undefined && q.cols !== undefined ? { rows: q.rows, cols: q.cols } : undefined,
       });
     },
   );

@@ -4,6 +4,7 @@
 // exists, so a foreground `run` never misses the first output or its first stdin bytes.
 import type { WebSocket } from "ws";
 import { STDERR, STDOUT } from "../api/client.ts";
+import { describeIssues, ResizeMessage } from "../api/schemas.ts";
 import { ShimConnection, type ShimEvent } from "./shim-protocol.ts";
 
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -124,26 +125,38 @@ export class AttachSession {
   }
 
   private fromClient(data: Buffer, isBinary: boolean): void {
-    if (!this.opts.stdin) return;
-    let action: (() => void) | undefined;
-    if (isBinary) {
-      action = () => this.conn?.send("I", data);
-    } else {
-      let msg: { type?: unknown };
-      try {
-        msg = JSON.parse(data.toString()) as { type?: unknown };
-      } catch {
-        this.fail("bad_request", "attach: a text message must be JSON");
-        return;
-      }
-      if (msg.type !== "close-stdin") return;
-      action = () => {
-        this.conn?.send("C");
-        this.sendJson({ type: "stdin-closed" });
-      };
-    }
+    const action = isBinary ? this.stdinAction(data) : this.controlAction(data.toString());
+    if (!action) return;
     if (this.conn) action();
     else this.queued.push(action);
+  }
+
+  private stdinAction(data: Buffer): (() => void) | undefined {
+    return this.opts.stdin ? () => this.conn?.send("I", data) : undefined;
+  }
+
+  /** A text message: close-stdin, or resize (taken from any client, as Docker's resize is). */
+  private controlAction(text: string): (() => void) | undefined {
+    let msg: { type?: unknown };
+    try {
+      msg = JSON.parse(text) as { type?: unknown };
+    } catch {
+      this.fail("bad_request", "attach: a text message must be JSON");
+      return undefined;
+    }
+    if (msg.type === "resize") {
+      const size = ResizeMessage.safeParse(msg);
+      if (!size.success) {
+        this.fail("bad_request", `attach: resize: ${describeIssues(size.error)}`);
+        return undefined;
+      }
+      return () => this.conn?.send("Z", `${size.data.rows} ${size.data.cols}`);
+    }
+    if (msg.type !== "close-stdin" || !this.opts.stdin) return undefined;
+    return () => {
+      this.conn?.send("C");
+      this.sendJson({ type: "stdin-closed" });
+    };
   }
 
   protected sendJson(msg: object): void {

@@ -1,7 +1,7 @@
 // The containers this node knows, by id and by name: lookup as Docker's (a name, a full id, or
 // an unambiguous id prefix), the list filters, and counts. No I/O.
 import { BosunError } from "../api/errors.ts";
-import type { Container, ContainerStatus, ExecInfo } from "../api/schemas.ts";
+import type { Container, ContainerStatus } from "../api/schemas.ts";
 import type { AttachSession } from "./attach-session.ts";
 import type { ContainerConfig, ObservedState } from "./container.ts";
 import { LIST_FILTERS, matchesFilters } from "./container-filter.ts";
@@ -18,8 +18,8 @@ export interface Entry {
   conn: ShimConnection | undefined;
   shimPid: number | undefined;
   attach: Set<AttachSession>;
-  /** Exec sessions of this daemon whose process still runs, by exec id (inspect lists them). */
-  execs: Map<number, { info: ExecInfo; session: ExecSession }>;
+  /** Exec sessions bridged by this daemon whose process still runs. */
+  execs: Set<ExecSession>;
   starting: Promise<Container> | undefined;
 }
 
@@ -38,7 +38,7 @@ export class Registry {
       conn: undefined,
       shimPid: undefined,
       attach: new Set(),
-      execs: new Map(),
+      execs: new Set(),
       starting: undefined,
     };
     this.byId.set(config.id, entry);

@@ -16,6 +16,8 @@ export interface ContainerConfig {
   stopTimeout: number;
   log: { maxSize: number; maxFiles: number };
   stdin: boolean;
+  /** A pty for the container's stdio (absent in configs written before terminals existed). */
+  tty?: boolean;
   autoRemove: boolean;
   created: string;
 }
@@ -40,6 +42,8 @@ export interface ObservedState {
   signal: number | null;
   reason: string | null;
   error: string | null;
+  /** The exec sessions that run, as the shim reports them. */
+  execs: ExecInfo[];
 }
 
 export function initialState(): ObservedState {
@@ -53,19 +57,11 @@ export function initialState(): ObservedState {
     signal: null,
     reason: null,
     error: null,
+    execs: [],
   };
 }
 
-export function toApi(
-  config: ContainerConfig,
-  state: ObservedState,
-  stateDir: string,
-  execs: ExecInfo[] = [],
-): Container {
-  const apiState: ContainerState = {
-    ...state,
-    running: isRunning(state.status),
-    execs,
-  };
-  return { ...config, state: apiState, stateDir };
+export function toApi(config: ContainerConfig, state: ObservedState, stateDir: string): Container {
+  const apiState: ContainerState = { ...state, running: isRunning(state.status) };
+  return { ...config, tty: config.tty ?? false, state: apiState, stateDir };
 }

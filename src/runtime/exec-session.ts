@@ -2,9 +2,8 @@
 // {"type":"exit"} message), but its shim connection carries an X command, so what flows is the
 // exec'd process's, and the end is that process's exec-exit event, never the container's exit.
 import type { WebSocket } from "ws";
-import type { ExecInfo } from "../api/schemas.ts";
 import { AttachSession } from "./attach-session.ts";
-import { encodeExec, type ShimConnection, type ShimEvent } from "./shim-protocol.ts";
+import { encodeExec, type ShimConnection, type ShimEvent, type WindowSize } from "./shim-protocol.ts";
 
 export interface ExecOptions {
   command: string[];
@@ -12,15 +11,16 @@ export interface ExecOptions {
   stdin: boolean;
   /** Answer exec-start, then close the WebSocket; the process runs on (`exec -d`). */
   detach: boolean;
+  /** A pty for the process, of this size from the start. */
+  tty: boolean;
+  size: WindowSize | undefined;
 }
 
-export interface ExecHooks {
-  started(info: ExecInfo): void;
-  exited(info: ExecInfo, exitCode: number): void;
-}
+/** The process's exec-start (made from the X reply) and exec-exit, as the shim's events say. */
+export type ExecEvents = (ev: ShimEvent) => void;
 
 export class ExecSession extends AttachSession {
-  private info: ExecInfo | undefined;
+  private info: { id: number; pid: number } | undefined;
   private exited = false;
   /** What the shim sent after the X reply but before its promise settled (same read). */
   private early: (() => void)[] | undefined = [];
@@ -29,16 +29,17 @@ export class ExecSession extends AttachSession {
     ws: WebSocket,
     private readonly exec: ExecOptions,
     onEnd: () => void,
-    private readonly hooks: ExecHooks,
+    private readonly onExecEvent: ExecEvents,
   ) {
     super(ws, { stdin: exec.stdin, tail: undefined }, onEnd);
   }
 
   protected override async handshake(conn: ShimConnection): Promise<unknown> {
-    const reply = await conn.request("X", encodeExec(this.exec.command, this.exec.env));
+    const { command, env, tty, size } = this.exec;
+    const reply = await conn.request("X", encodeExec(command, env, { tty, size }));
     const [, id, pid] = reply.split(" ");
-    this.info = { id: Number(id), pid: Number(pid), command: this.exec.command };
-    this.hooks.started(this.info);
+    this.info = { id: Number(id), pid: Number(pid) };
+    this.onExecEvent({ type: "exec-start", ...this.info, command, tty });
     this.sendJson({ type: "exec-start", id: this.info.id, pid: this.info.pid });
     if (this.exec.detach) this.ws.close(1000, "detached");
     const early = this.early ?? [];
@@ -74,10 +75,10 @@ export class ExecSession extends AttachSession {
       this.early.push(() => this.event(ev));
       return;
     }
-    if (ev.type !== "exec-exit" || !this.info) return;
+    if (ev.type !== "exec-exit" || !this.info || ev.id !== this.info.id) return;
     const exitCode = Number(ev.exitCode);
     this.exited = true;
-    this.hooks.exited(this.info, exitCode);
+    this.onExecEvent(ev);
     if (this.isEnded) this.conn?.close();
     else this.finish({ type: "exit", exitCode, reason: "exited", final: true });
   }

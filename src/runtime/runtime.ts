@@ -12,7 +12,6 @@ import {
   type Container,
   type ContainerStatus,
   type CreateContainerSpec,
-  type ExecInfo,
   ID_PATTERN,
 } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
@@ -65,12 +64,12 @@ export class Runtime {
 
   inspect(ref: string): Container {
     const e = this.resolve(ref);
-    return toApi(e.config, e.state, e.dir, this.execInfos(e));
+    return toApi(e.config, e.state, e.dir);
   }
 
   /** Filters as Docker's: name=, id=, label=KEY or KEY=VALUE, status=. All must hold. */
   list(all: boolean, filters: Map<string, string[]>): Container[] {
-    return this.entries.select(all, filters).map((e) => toApi(e.config, e.state, e.dir, this.execInfos(e)));
+    return this.entries.select(all, filters).map((e) => toApi(e.config, e.state, e.dir));
   }
 
   counts(): Record<"total" | ContainerStatus, number> {
@@ -109,6 +108,7 @@ export class Runtime {
         maxFiles: req.log?.maxFiles ?? DEFAULT_LOG.maxFiles,
       },
       stdin: req.stdin ?? false,
+      tty: req.tty ?? false,
       autoRemove: req.autoRemove ?? false,
       created: nowIso(),
     };
@@ -174,7 +174,7 @@ export class Runtime {
       await Promise.race([exited, delay(2000, undefined, { ref: false })]);
       throw new BosunError("exec_failed", `cannot start ${e.config.name}: ${(err as Error).message}`);
     }
-    return toApi(e.config, e.state, e.dir, this.execInfos(e));
+    return toApi(e.config, e.state, e.dir);
   }
 
   private async launchAndSubscribe(e: Entry): Promise<ShimConnection> {
@@ -228,7 +228,7 @@ export class Runtime {
     // came before it; only sessions without a live connection are ended from here.
     for (const s of e.attach) if (!s.isConnected) s.finish(this.exitMessage(e));
     // Exec'd processes end with the container (the shim's leftover kill).
-    for (const x of e.execs.values()) x.session.release();
+    for (const x of e.execs) x.release();
     e.execs.clear();
     if (e.config.autoRemove && e.state.status !== "removing") {
       void this.remove(e.config.id, false).catch((err) => this.deps.log.error({ err }, "auto-remove failed"));
@@ -306,7 +306,7 @@ export class Runtime {
     this.move(e, "stop");
     await this.stopEntry(e, e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
     this.emit(e, "stop");
-    return toApi(e.config, e.state, e.dir, this.execInfos(e));
+    return toApi(e.config, e.state, e.dir);
   }
 
   private async stopEntry(e: Entry, signal: string, timeoutSeconds: number): Promise<void> {
@@ -348,7 +348,7 @@ export class Runtime {
       throw new BosunError("conflict", `cannot kill ${e.config.name}: ${err.message}`);
     });
     this.emit(e, "kill", { signal: String(n) });
-    return toApi(e.config, e.state, e.dir, this.execInfos(e));
+    return toApi(e.config, e.state, e.dir);
   }
 
   /** Freezes every process of the container (the shim's P); its pause event moves the state. */
@@ -377,7 +377,7 @@ export class Runtime {
     // The shim sends its event before its reply on this connection, so the state has moved
     // already; this only covers a subscription that was replaced in between.
     if (e.state.status === before) e.state = { ...e.state, status: after };
-    return toApi(e.config, e.state, e.dir, this.execInfos(e));
+    return toApi(e.config, e.state, e.dir);
   }
 
   async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
@@ -493,10 +493,6 @@ export class Runtime {
 
   // ---- exec ----
 
-  private execInfos(e: Entry): ExecInfo[] {
-    return [...e.execs.values()].map((x) => x.info);
-  }
-
   /** Checks that ref can take an exec; throws the API error (409) before any upgrade happens. */
   checkExec(ref: string): void {
     const e = this.resolve(ref);
@@ -521,16 +517,18 @@ export class Runtime {
   exec(ref: string, ws: WebSocket, opts: ExecOptions): void {
     const e = this.resolve(ref);
     const name = e.config.name;
-    const session = new ExecSession(ws, opts, () => {}, {
-      started: (i) => {
-        e.execs.set(i.id, { info: i, session });
-        this.emit(e, "exec_start", { execId: String(i.id), pid: String(i.pid) });
+    // The session's own exec-start and exec-exit go through the reducer as the subscription's
+    // copies do: whichever comes first counts, so inspect lists the exec as soon as it runs.
+    const session = new ExecSession(
+      ws,
+      opts,
+      () => {},
+      (ev) => {
+        if (ev.type === "exec-start") e.execs.add(session);
+        else e.execs.delete(session);
+        this.onShimEvent(e, ev);
       },
-      exited: (i, exitCode) => {
-        e.execs.delete(i.id);
-        this.emit(e, "exec_die", { execId: String(i.id), exitCode: String(exitCode) });
-      },
-    });
+    );
     try {
       this.checkExec(ref);
     } catch (err) {
@@ -626,9 +624,9 @@ export class Runtime {
     this.launcher.close();
     for (const e of this.entries.all()) {
       for (const s of e.attach) s.fail("unreachable", "bosund is shutting down");
-      for (const x of e.execs.values()) {
-        x.session.fail("unreachable", "bosund is shutting down");
-        x.session.release();
+      for (const x of e.execs) {
+        x.fail("unreachable", "bosund is shutting down");
+        x.release();
       }
       e.conn?.close();
     }

@@ -108,3 +108,41 @@ test("a status event of a paused shim (after a daemon restart) says paused", () 
   );
   assert.equal(r.state.status, "paused");
 });
+
+test("exec-start lists the exec and announces it; a second copy of it changes nothing", () => {
+  const ev = { type: "exec-start", id: 3, pid: 77, tty: true, command: ["sh", "-c", "x"] };
+  const r = reduceShimEvent(running, ev, "web", "no");
+  assert.deepEqual(r.state.execs, [{ id: 3, pid: 77, tty: true, command: ["sh", "-c", "x"] }]);
+  assert.deepEqual(r.announce, { action: "exec_start", attributes: { execId: "3", pid: "77" } });
+  // The exec's own connection and the subscription both report it: the second is a no-op.
+  const again = reduceShimEvent(r.state, ev, "web", "no");
+  assert.equal(again.state, r.state);
+  assert.equal(again.announce, undefined);
+});
+
+test("exec-exit drops the exec and announces its exit code, once", () => {
+  const listed = { ...running, execs: [{ id: 3, pid: 77, tty: false, command: ["true"] }] };
+  const ev = { type: "exec-exit", id: 3, pid: 77, exitCode: 130, signal: 2 };
+  const r = reduceShimEvent(listed, ev, "web", "no");
+  assert.deepEqual(r.state.execs, []);
+  assert.deepEqual(r.announce, { action: "exec_die", attributes: { execId: "3", exitCode: "130" } });
+  assert.equal(reduceShimEvent(r.state, ev, "web", "no").announce, undefined);
+});
+
+test("the status event carries the shim's running execs (a restarted daemon lists them)", () => {
+  const ev = {
+    type: "status",
+    state: "running",
+    pid: 42,
+    restarts: 0,
+    execs: [{ id: 1, pid: 50, tty: false, command: ["sleep", "9"] }, { id: "bad" }],
+  };
+  const r = reduceShimEvent(initialState(), ev, "web", "no");
+  assert.deepEqual(r.state.execs, [{ id: 1, pid: 50, tty: false, command: ["sleep", "9"] }]);
+});
+
+test("a final exit forgets the execs: they die with the container", () => {
+  const listed = { ...running, execs: [{ id: 3, pid: 77, tty: false, command: ["true"] }] };
+  const ev = { type: "exit", exitCode: 0, time: "T2", final: true, reason: "exited" };
+  assert.deepEqual(reduceShimEvent(listed, ev, "web", "no").state.execs, []);
+});

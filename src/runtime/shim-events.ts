@@ -1,6 +1,7 @@
 // What a shim's event (docs/shim.md, "Events") means for a container: a pure function from the
 // observed state and the event to the next state, the runtime event to announce, and the exit
 // to tell waiters about. The runtime applies the result; nothing here does I/O.
+import type { ExecInfo } from "../api/schemas.ts";
 import type { ObservedState } from "./container.ts";
 import type { ShimEvent } from "./shim-protocol.ts";
 import { transition } from "./state-machine.ts";
@@ -19,6 +20,21 @@ export interface Reduced {
 
 const num = (v: unknown) => (typeof v === "number" ? v : null);
 const str = (v: unknown) => (typeof v === "string" ? v : null);
+
+/** An exec as the shim lists it (status.json's execs, an exec-start event); undefined if malformed. */
+function execInfo(v: unknown): ExecInfo | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const x = v as Record<string, unknown>;
+  const id = num(x.id);
+  const pid = num(x.pid);
+  if (id === null || pid === null || !Array.isArray(x.command)) return undefined;
+  return { id, pid, command: x.command.map(String), tty: x.tty === true };
+}
+
+function execList(v: unknown): ExecInfo[] {
+  if (!Array.isArray(v)) return [];
+  return v.map(execInfo).filter((x): x is ExecInfo => x !== undefined);
+}
 
 const SHIM_STATES = {
   created: "created",
@@ -43,6 +59,7 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
           finishedAt: str(ev.finishedAt),
           exitCode: num(ev.exitCode),
           signal: num(ev.signal),
+          execs: execList(ev.execs),
         },
       };
     }
@@ -73,6 +90,8 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
         signal: num(ev.signal),
         reason: str(ev.reason),
         error: str(ev.error),
+        // Exec'd processes die with the container (the shim's leftover kill).
+        execs: final ? [] : s.execs,
       };
       const attributes: Record<string, string> = { exitCode: String(exitCode) };
       if (state.signal !== null) attributes.signal = String(state.signal);
@@ -99,6 +118,25 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
       return {
         state: { ...s, status: transition(s.status, action, name) },
         announce: { action: ev.type, attributes: {} },
+      };
+    }
+    case "exec-start": {
+      const x = execInfo(ev);
+      if (!x || s.execs.some((e) => e.id === x.id)) return { state: s };
+      return {
+        state: { ...s, execs: [...s.execs, x] },
+        announce: { action: "exec_start", attributes: { execId: String(x.id), pid: String(x.pid) } },
+      };
+    }
+    case "exec-exit": {
+      const id = num(ev.id);
+      if (!s.execs.some((e) => e.id === id)) return { state: s };
+      return {
+        state: { ...s, execs: s.execs.filter((e) => e.id !== id) },
+        announce: {
+          action: "exec_die",
+          attributes: { execId: String(id), exitCode: String(num(ev.exitCode) ?? 255) },
+        },
       };
     }
     default:

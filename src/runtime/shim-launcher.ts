@@ -17,6 +17,7 @@ export interface ShimStarted {
 export function shimArgs(config: ContainerConfig, dir: string): string[] {
   const args = ["--dir", dir, "--cwd", config.cwd, "--restart", config.restart];
   if (config.stdin) args.push("--stdin");
+  if (config.tty) args.push("--tty");
   args.push("--log-max-size", String(config.log.maxSize), "--log-max-files", String(config.log.maxFiles));
   return [...args, "--", ...config.command];
 }

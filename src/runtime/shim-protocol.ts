@@ -4,7 +4,35 @@ import { connect, type Socket } from "node:net";
 
 export const MAX_FRAME = 1 << 20;
 
-export type FrameType = "S" | "K" | "T" | "A" | "I" | "C" | "W" | "P" | "U" | "X" | "R" | "o" | "e" | "J";
+export type FrameType =
+  | "S"
+  | "K"
+  | "T"
+  | "A"
+  | "I"
+  | "C"
+  | "W"
+  | "P"
+  | "U"
+  | "X"
+  | "Z"
+  | "R"
+  | "o"
+  | "e"
+  | "J";
+
+/** A terminal's size in character cells. */
+export interface WindowSize {
+  rows: number;
+  cols: number;
+}
+
+export interface ExecTerminal {
+  /** Give the process a terminal (a pty held by the shim) instead of pipes. */
+  tty?: boolean;
+  /** Its size from the start, so the process never sees a default one. */
+  size?: WindowSize | undefined;
+}
 
 export interface Frame {
   type: string;
@@ -19,9 +47,24 @@ export function encodeFrame(type: FrameType, payload: Buffer | string = ""): Buf
   return Buffer.concat([head, body]);
 }
 
-/** The X payload: ARGC, the arguments, then NAME=VALUE strings, each NUL-terminated. */
-export function encodeExec(command: string[], env: Record<string, string> = {}): Buffer {
-  const strings = [String(command.length), ...command, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+/**
+ * The X payload: options (`tty`, `size=ROWSxCOLS`), ARGC, the arguments, then NAME=VALUE
+ * strings, each NUL-terminated.
+ */
+export function encodeExec(
+  command: string[],
+  env: Record<string, string> = {},
+  term: ExecTerminal = {},
+): Buffer {
+  const options: string[] = [];
+  if (term.tty) options.push("tty");
+  if (term.tty && term.size) options.push(`size=${term.size.rows}x${term.size.cols}`);
+  const strings = [
+    ...options,
+    String(command.length),
+    ...command,
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+  ];
   return Buffer.from(strings.map((s) => `${s}\0`).join(""));
 }
 
@@ -114,7 +157,7 @@ export class ShimConnection {
     });
   }
 
-  send(type: "I" | "C", payload: Buffer | string = ""): void {
+  send(type: "I" | "C" | "Z", payload: Buffer | string = ""): void {
     if (!this.closed) this.socket.write(encodeFrame(type, payload));
   }
 

@@ -1,6 +1,7 @@
 // `bosun exec`: run a process in a running container, stream its output, pipe stdin with -i
-// (half-closed at its end), and exit with the process's exit code. A process that cannot be run
-// exits 127 (not found) or 126, as with Docker.
+// (half-closed at its end), and exit with the process's exit code. With -it, an interactive
+// terminal (raw, resized with ours; the detach keys leave the process running). A process that
+// cannot be run exits 127 (not found) or 126, as with Docker.
 import { Command } from "commander";
 import type { Channel } from "../../api/client.ts";
 import { BosunError, isErrorCode } from "../../api/errors.ts";
@@ -9,11 +10,21 @@ import { clientFor } from "../context.ts";
 import { ExitWith, UsageError } from "../failure.ts";
 import { collect } from "../flags.ts";
 import { write } from "../output.ts";
+import {
+  DEFAULT_DETACH_KEYS,
+  onResize,
+  parseDetachKeys,
+  rawMode,
+  requireTerminalInput,
+  windowSize,
+} from "../terminal.ts";
 import { execFailureCode } from "./run.ts";
 
 interface ExecFlags {
   interactive?: boolean;
+  tty?: boolean;
   detach?: boolean;
+  detachKeys: string;
   env?: string[];
 }
 
@@ -56,6 +67,8 @@ export function execCommand(): Command {
     .argument("<container>", "name or id")
     .argument("<command...>", "the command and its arguments")
     .option("-i, --interactive", "pipe stdin to the process, half-closed at its end")
+    .option("-t, --tty", "give the process a terminal (with -i: an interactive one)")
+    .option("--detach-keys <keys>", "the keys that detach from a terminal (-it)", DEFAULT_DETACH_KEYS)
     .option("-d, --detach", "print the exec id once the process runs and return; it runs on")
     .option("-e, --env <KEY=VALUE>", "set an environment variable (a bare KEY copies it from here)", collect)
     .passThroughOptions()
@@ -64,20 +77,27 @@ export function execCommand(): Command {
       const command = words[0] === "--" ? words.slice(1) : words;
       if (command.length === 0) throw new UsageError("exec: a command is needed after the container");
       const env = parseEnv(flags.env ?? []);
+      const detachKeys = parseDetachKeys(flags.detachKeys);
+      const stdin = flags.interactive ?? false;
+      const tty = flags.tty ?? false;
+      if (tty && stdin && !flags.detach) requireTerminalInput("exec -it");
+      const size = tty ? windowSize() : undefined;
       const client = clientFor(self);
       if (flags.detach) {
-        const id = await detached(await client.exec(ref, { command, env, detach: true }), ref);
+        const id = await detached(await client.exec(ref, { command, env, tty, size, detach: true }), ref);
         await write(process.stdout, `${id}\n`);
         return;
       }
-      const stdin = flags.interactive ?? false;
-      const channel = await client.exec(ref, { command, env, stdin });
+      const channel = await client.exec(ref, { command, env, stdin, tty, size });
       const session = new AttachSession(channel, { stdout: process.stdout, stderr: process.stderr });
+      const raw = tty && stdin;
+      const restore = raw ? rawMode() : () => {};
+      const stopResizing = tty ? onResize((s) => session.resize(s)) : () => {};
       try {
-        if (stdin) session.pipeStdin(process.stdin);
+        if (stdin) session.pipeStdin(process.stdin, raw ? detachKeys : undefined);
         const end = await session.ended;
         if (end.kind === "exit") process.exitCode = end.exitCode;
-        else
+        else if (end.kind === "closed")
           throw new BosunError(
             "internal",
             `exec in ${ref}: the daemon closed the session (${end.reason || end.code})`,
@@ -87,6 +107,8 @@ export function execCommand(): Command {
           throw new ExitWith(execFailureCode(e.message), e);
         throw e;
       } finally {
+        stopResizing();
+        restore();
         session.close();
       }
     });

@@ -16,6 +16,7 @@ const c: Container = {
   stopTimeout: 10,
   log: { maxSize: 10_485_760, maxFiles: 3 },
   stdin: false,
+  tty: false,
   autoRemove: false,
   created: "2026-11-22T01:00:00Z",
   state: {

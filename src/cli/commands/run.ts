@@ -1,6 +1,7 @@
 // `bosun run`: create and start a container. With -d, print its id; without, stream its output,
-// forward signals, pipe stdin with -i, and exit with the container's exit code (with --rm, once it is removed). Failures before
-// the container ran exit 125, as with Docker.
+// forward signals, pipe stdin with -i, and exit with the container's exit code (with --rm, once
+// it is removed). With -it, an interactive terminal that the detach keys leave running.
+// Failures before the container ran exit 125, as with Docker.
 import { Command } from "commander";
 import type { BosunClient } from "../../api/client.ts";
 import { BosunError } from "../../api/errors.ts";
@@ -10,10 +11,12 @@ import { clientFor } from "../context.ts";
 import { ExitWith } from "../failure.ts";
 import { foreground } from "../foreground.ts";
 import { write } from "../output.ts";
+import { DEFAULT_DETACH_KEYS, parseDetachKeys, requireTerminalInput } from "../terminal.ts";
 import { waitRemoved } from "../wait-removed.ts";
 
 interface RunFlags extends ContainerFlags {
   detach?: boolean;
+  detachKeys: string;
 }
 
 const isCode = (e: unknown, code: string) => e instanceof BosunError && e.code === code;
@@ -55,9 +58,14 @@ export function runCommand(): Command {
     .usage("[options] [--] COMMAND [ARG...]")
     .argument("[command...]", "the command and its arguments")
     .option("-d, --detach", "run in the background and print the container's id")
+    .option("--detach-keys <keys>", "the keys that detach from a terminal (-it)", DEFAULT_DETACH_KEYS)
     .passThroughOptions();
   return addContainerOptions(cmd).action(async (command: string[], flags: RunFlags, self: Command) => {
     const spec = await containerSpec(command, flags);
+    const interactiveTty = flags.tty === true && flags.interactive === true && !flags.detach;
+    // Checked before anything exists, so a refusal leaves nothing behind.
+    if (interactiveTty) requireTerminalInput("run -it");
+    const detachKeys = parseDetachKeys(flags.detachKeys);
     const client = clientFor(self);
     const { id } = await client.create(spec).catch((e: unknown) => {
       throw new ExitWith(125, e);
@@ -70,10 +78,14 @@ export function runCommand(): Command {
     const channel = await client
       .attach(id, { stdin: flags.interactive === true })
       .catch((e: unknown) => failBeforeRun(client, id, flags.rm, e));
-    process.exitCode = await foreground(client, id, channel, {
+    const end = await foreground(client, id, channel, {
       stdin: flags.interactive === true,
+      ...(flags.tty ? { tty: { detachKeys } } : {}),
       start: () => startOrFail(client, id, flags.rm),
     });
+    // Detached, it runs on: --rm removes it when it ends, as it would have.
+    if ("detached" in end) return;
+    process.exitCode = end.exitCode;
     if (flags.rm) await waitRemoved(client, id);
   });
 }

@@ -6,10 +6,12 @@ import { clientFor } from "../context.ts";
 import { eachRef } from "../each-ref.ts";
 import { UsageError } from "../failure.ts";
 import { foreground } from "../foreground.ts";
+import { DEFAULT_DETACH_KEYS, parseDetachKeys, requireTerminalInput } from "../terminal.ts";
 
 interface StartFlags {
   attach?: boolean;
   interactive?: boolean;
+  detachKeys: string;
 }
 
 export function startCommand(): Command {
@@ -18,6 +20,7 @@ export function startCommand(): Command {
     .argument("<containers...>", "names or ids")
     .option("-a, --attach", "attach to the output and exit with the container's code")
     .option("-i, --interactive", "attach stdin too")
+    .option("--detach-keys <keys>", "the keys that detach from a terminal", DEFAULT_DETACH_KEYS)
     .action(async (refs: string[], flags: StartFlags, self: Command) => {
       const client = clientFor(self);
       if (!flags.attach && !flags.interactive) {
@@ -27,17 +30,21 @@ export function startCommand(): Command {
       const [ref] = refs;
       if (refs.length !== 1 || ref === undefined)
         throw new UsageError("-a: attach to one container at a time");
-      const stdin = flags.interactive === true;
-      const channel = await client.attach(ref, { stdin });
-      process.exitCode = await foreground(client, ref, channel, {
+      const c = await client.inspect(ref);
+      const stdin = flags.interactive === true && c.stdin;
+      if (stdin && c.tty) requireTerminalInput("start -i");
+      const channel = await client.attach(c.id, { stdin });
+      const end = await foreground(client, c.id, channel, {
         stdin,
+        ...(c.tty ? { tty: { detachKeys: parseDetachKeys(flags.detachKeys) } } : {}),
         start: () =>
-          client.start(ref).then(
+          client.start(c.id).then(
             () => undefined,
             (e: unknown) => {
               if (!(e instanceof BosunError && e.code === "not_modified")) throw e;
             },
           ),
       });
+      if (!("detached" in end)) process.exitCode = end.exitCode;
     });
 }
