@@ -21,3 +21,12 @@ export function parseDuration(input: string): number | undefined {
   for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
   return Math.round(total);
 }
+
+/** CPU cores as Docker and Kubernetes write them: "0.5", "2", 1.5, "500m" (millicores). */
+export function parseCpus(input: string | number): number | undefined {
+  if (typeof input === "number") return Number.isFinite(input) && input > 0 ? input : undefined;
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(m?)$/.exec(input.trim());
+  if (!m) return undefined;
+  const cores = m[2] ? Number(m[1]) / 1000 : Number(m[1]);
+  return cores > 0 ? cores : undefined;
+}
