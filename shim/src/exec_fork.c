@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "pty.h"
 #include "spawn.h"
 #include "util.h"
@@ -99,9 +100,14 @@ static void __attribute__((noreturn))
 child(const struct shim *sh, bool tty, char **argv, char **env, int in[2], int out[2], int err[2],
       int slave, int rep[2]) {
   spawn_reset_child();
-  int e = 0;
+  int e = 0, cgroup = 0;
   const char *what = "exec", *subject = argv[0];
-  if (tty) {
+  /* The container's cgroups first, as for its main process: an exec counts against its limits. */
+  if (cgroup_join(&sh->cfg, &cgroup) != 0) {
+    e = errno;
+    what = "cgroup";
+    subject = sh->cfg.cgroups[cgroup];
+  } else if (tty) {
     /* Its own session, whose controlling terminal the slave becomes. */
     if (pty_child(slave) != 0) {
       e = errno;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "clock.h"
 #include "reap.h"
 #include "util.h"
@@ -36,8 +37,8 @@ static void close_except(int a, int b) {
   close_range_fds(from, -1);
 }
 
-static void report(int fd, int stage, int err) {
-  struct exec_failure f = {stage, err};
+static void report(int fd, int stage, int err, int index) {
+  struct exec_failure f = {stage, err, index};
   (void)!write(fd, &f, sizeof f); /* smaller than PIPE_BUF: one atomic write */
 }
 
@@ -85,8 +86,14 @@ child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], i
 
   /* A failure is reported at S, after the gate, as a failed cwd is: the held process is the one
    * place that says so. */
-  int stage_err = 0;
-  int stage = stdio(cfg, in, out, err, slave, &stage_err);
+  int stage_err = 0, cgroup = 0;
+  int stage = 0;
+  /* First, so that everything the process does from here on counts against its limits. */
+  if (cgroup_join(cfg, &cgroup) != 0) {
+    stage = EXEC_STAGE_CGROUP;
+    stage_err = errno;
+  }
+  if (!stage) stage = stdio(cfg, in, out, err, slave, &stage_err);
 
   /* Everything else goes now, not at exec: the held process must see EOF on the gate if the
    * shim dies, so it may not keep the gate's write end. */
@@ -106,12 +113,12 @@ child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], i
     close(gate[0]);
   }
   if (stage) {
-    report(rep[1], stage, stage_err);
+    report(rep[1], stage, stage_err, cgroup);
     _exit(126);
   }
   execvp(cfg->argv[0], cfg->argv);
   int e = errno;
-  report(rep[1], EXEC_STAGE_EXEC, e);
+  report(rep[1], EXEC_STAGE_EXEC, e, 0);
   _exit(e == ENOENT ? 127 : 126);
 }
 

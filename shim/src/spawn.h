@@ -30,10 +30,12 @@ struct proc {
 struct exec_failure {
   int stage; /* EXEC_STAGE_* */
   int err;   /* errno */
+  int index; /* EXEC_STAGE_CGROUP: which --cgroup directory */
 };
 #define EXEC_STAGE_CHDIR 1
 #define EXEC_STAGE_EXEC 2
 #define EXEC_STAGE_TTY 3
+#define EXEC_STAGE_CGROUP 4 /* err: errno; index: which --cgroup */
 
 /* The oom_score_adj the container must get back (the shim lowers its own); NULL: untouched. */
 extern const char *spawn_oom_restore;

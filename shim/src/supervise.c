@@ -217,6 +217,10 @@ static void exec_message(const struct shim *sh, const struct exec_failure *f, ch
   if (f->stage == EXEC_STAGE_CHDIR)
     snprintf(out, len, "chdir %s: %s", sh->cfg.cwd ? sh->cfg.cwd : ".", strerror(f->err));
   else if (f->stage == EXEC_STAGE_TTY) snprintf(out, len, "terminal: %s", strerror(f->err));
+  else if (f->stage == EXEC_STAGE_CGROUP)
+    snprintf(out, len, "cgroup %s: %s",
+             f->index >= 0 && (unsigned)f->index < sh->cfg.ncgroups ? sh->cfg.cgroups[f->index] : "?",
+             strerror(f->err));
   else snprintf(out, len, "exec %s: %s", sh->cfg.argv[0], strerror(f->err));
 }
 
