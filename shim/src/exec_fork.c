@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "isolate.h"
 #include "pty.h"
 #include "spawn.h"
 #include "util.h"
@@ -96,12 +98,36 @@ static void close_all(const int *fds, size_t n) {
     if (fds[i] >= 0) close(fds[i]);
 }
 
+/* The container's process group as this child names it: the main process is PID 1 of its own
+ * pid namespace with --ns pid, which this child has joined (setpgid reads the caller's). */
+static pid_t container_group(const struct shim *sh) {
+  return sh->cfg.ns_flags & CLONE_NEWPID ? 1 : sh->proc.pid;
+}
+
+/* The container's namespaces (the pid one is the parent's doing), user and privileges, then its
+ * cwd: --cwd, "/" of a rootfs, or the shim's own (the main process's too), which a joined mount
+ * namespace would otherwise have reset to its root. 0, or -1 with *f filled. */
+static int enter_container(const struct shim *sh, struct exec_failure *f, const char **cwd) {
+  static char here[4096]; /* the child's own: the error message may name it */
+  *cwd = isolate_cwd(&sh->cfg);
+  if (!*cwd && (sh->cfg.ns_flags & CLONE_NEWNS)) *cwd = getcwd(here, sizeof here);
+  if (isolate_enter(&sh->cfg, sh->proc.pid, f) != 0 || isolate_privileges(&sh->cfg, f) != 0)
+    return -1;
+  if (*cwd && chdir(*cwd) != 0) {
+    *f = (struct exec_failure){.stage = EXEC_STAGE_CHDIR, .err = errno};
+    return -1;
+  }
+  return 0;
+}
+
 static void __attribute__((noreturn))
 child(const struct shim *sh, bool tty, char **argv, char **env, int in[2], int out[2], int err[2],
       int slave, int rep[2]) {
   spawn_reset_child();
   int e = 0, cgroup = 0;
   const char *what = "exec", *subject = argv[0];
+  struct exec_failure f = {0};
+  const char *cwd = NULL;
   /* The container's cgroups first, as for its main process: an exec counts against its limits. */
   if (cgroup_join(&sh->cfg, &cgroup) != 0) {
     e = errno;
@@ -119,7 +145,7 @@ child(const struct shim *sh, bool tty, char **argv, char **env, int in[2], int o
      * process is gone already, the shim's session still holds it and the leftover kill finds it.
      * A --tty container's group is in its terminal's session, which no other process can join:
      * then a group of its own, which K and T signal as well. */
-    setpgid(0, sh->cfg.tty ? 0 : sh->proc.pid);
+    setpgid(0, sh->cfg.tty ? 0 : container_group(sh));
     if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) e = errno;
   }
   /* Only plain fds from 3 up stay open in the shim's child: everything but the report pipe goes. */
@@ -131,10 +157,10 @@ child(const struct shim *sh, bool tty, char **argv, char **env, int in[2], int o
     fcntl(3, F_SETFD, FD_CLOEXEC);
     close_fds_from(4);
   }
-  if (!e && sh->cfg.cwd && chdir(sh->cfg.cwd) != 0) {
-    e = errno;
-    what = "chdir";
-    subject = sh->cfg.cwd;
+  if (!e && enter_container(sh, &f, &cwd) != 0) {
+    e = f.err;
+    what = "chdir"; /* unless an isolation step failed: then isolate_describe names it, below */
+    subject = cwd;
   }
   for (char **v = env; !e && *v; v++)
     if (putenv(*v) != 0) e = errno;
@@ -143,8 +169,14 @@ child(const struct shim *sh, bool tty, char **argv, char **env, int in[2], int o
     e = errno;
   }
   char msg[600];
-  int n = snprintf(msg, sizeof msg, "%s%s%s: %s", what, subject ? " " : "", subject ? subject : "",
-                   strerror(e));
+  int n;
+  if (f.stage == EXEC_STAGE_ISOLATE) {
+    isolate_describe(&sh->cfg, &f, msg, sizeof msg);
+    n = (int)strlen(msg);
+  } else {
+    n = snprintf(msg, sizeof msg, "%s%s%s: %s", what, subject ? " " : "", subject ? subject : "",
+                 strerror(e));
+  }
   (void)!write(rep[1], msg, n < (int)sizeof msg ? (size_t)n : sizeof msg - 1);
   _exit(e == ENOENT ? 127 : 126);
 }
@@ -163,8 +195,9 @@ int exec_fork(const struct shim *sh, const char *payload, size_t len, struct exe
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, rep[2] = {-1, -1};
   int master = -1, slave = -1;
   pid_t pid = -1;
+  const char *step = NULL;
   if (open_stdio(&o, in, out, err, &master, &slave) == 0 && pipe2(rep, O_CLOEXEC) == 0)
-    pid = fork();
+    pid = isolate_fork_exec(&sh->cfg, sh->proc.pid, &step);
   if (pid == 0) child(sh, o.tty, argv, env, in, out, err, slave, rep);
   int e = errno;
   int keep[4] = {in[1], out[0], err[0], master};
@@ -174,7 +207,8 @@ int exec_fork(const struct shim *sh, const char *payload, size_t len, struct exe
     close_all(keep, 4);
     int rest[2] = {rep[0], slave};
     close_all(rest, 2);
-    buf_printf(reply, "err cannot exec: %s", strerror(e));
+    if (step) buf_printf(reply, "err cannot exec: %s: %s", step, strerror(e));
+    else buf_printf(reply, "err cannot exec: %s", strerror(e));
     return -1;
   }
   c->pid = pid;

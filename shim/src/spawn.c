@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "clock.h"
+#include "isolate.h"
 #include "reap.h"
 #include "util.h"
 
@@ -37,9 +38,8 @@ static void close_except(int a, int b) {
   close_range_fds(from, -1);
 }
 
-static void report(int fd, int stage, int err, int index) {
-  struct exec_failure f = {stage, err, index};
-  (void)!write(fd, &f, sizeof f); /* smaller than PIPE_BUF: one atomic write */
+static void report(int fd, const struct exec_failure *f) {
+  (void)!write(fd, f, sizeof *f); /* smaller than PIPE_BUF: one atomic write */
 }
 
 /* The child, between fork and exec: only plain syscalls, no allocation we rely on. */
@@ -61,20 +61,36 @@ void spawn_reset_child(void) {
 }
 
 /* The container's stdio: pipes, or with --tty the terminal (`slave`), which needs a session of
- * its own. 0, or the stage and errno of the failure. */
-static int stdio(const struct config *cfg, int in[2], int out[2], int err[2], int slave, int *e) {
+ * its own. 0, or -1 with *f filled. */
+static int stdio(const struct config *cfg, int in[2], int out[2], int err[2], int slave,
+                 struct exec_failure *f) {
   if (cfg->tty) {
     if (pty_child(slave) == 0) return 0;
-    *e = errno;
-    return EXEC_STAGE_TTY;
+    *f = (struct exec_failure){.stage = EXEC_STAGE_TTY, .err = errno};
+    return -1;
   }
-  /* Its own process group, so a signal to -pgid reaches the whole container and never the shim. */
+  /* Its own process group, so a signal to -pgid reaches the whole container and never the shim.
+   * As PID 1 of a new pid namespace too: from the shim's side its group is its host pid. */
   setpgid(0, 0);
   int stdin_fd = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
   /* dup2 clears CLOEXEC on the copy; the originals (>= 3, CLOEXEC) vanish at exec. */
   if (stdin_fd < 0 || dup2(stdin_fd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) {
-    *e = errno;
-    return EXEC_STAGE_EXEC;
+    *f = (struct exec_failure){.stage = EXEC_STAGE_EXEC, .err = errno};
+    return -1;
+  }
+  return 0;
+}
+
+/* The container's own world, once its stdio is set: namespaces and root filesystem (as root,
+ * needing the host's /dev/null and /proc until pivot_root), then user and privileges, then the
+ * cwd, resolved in the new root as that user. 0, or -1 with *f filled. */
+static int enter_container(const struct config *cfg, struct exec_failure *f) {
+  if (cfg->ns_flags && isolate_container(cfg, f) != 0) return -1;
+  if (isolate_privileges(cfg, f) != 0) return -1;
+  const char *cwd = isolate_cwd(cfg);
+  if (cwd && chdir(cwd) != 0) {
+    *f = (struct exec_failure){.stage = EXEC_STAGE_CHDIR, .err = errno};
+    return -1;
   }
   return 0;
 }
@@ -86,23 +102,19 @@ child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], i
 
   /* A failure is reported at S, after the gate, as a failed cwd is: the held process is the one
    * place that says so. */
-  int stage_err = 0, cgroup = 0;
-  int stage = 0;
+  struct exec_failure f = {0};
+  int cgroup = 0;
   /* First, so that everything the process does from here on counts against its limits. */
-  if (cgroup_join(cfg, &cgroup) != 0) {
-    stage = EXEC_STAGE_CGROUP;
-    stage_err = errno;
-  }
-  if (!stage) stage = stdio(cfg, in, out, err, slave, &stage_err);
+  if (cgroup_join(cfg, &cgroup) != 0)
+    f = (struct exec_failure){.stage = EXEC_STAGE_CGROUP, .err = errno, .index = cgroup};
+  if (!f.stage) stdio(cfg, in, out, err, slave, &f);
 
   /* Everything else goes now, not at exec: the held process must see EOF on the gate if the
    * shim dies, so it may not keep the gate's write end. */
   close_except(gated ? gate[0] : -1, rep[1]);
 
-  if (!stage && cfg->cwd && chdir(cfg->cwd) != 0) {
-    stage = EXEC_STAGE_CHDIR;
-    stage_err = errno;
-  }
+  /* Before the gate: S then costs only the exec, and a held container is already isolated. */
+  if (!f.stage) enter_container(cfg, &f);
 
   if (gated) {
     char c;
@@ -112,14 +124,14 @@ child(const struct config *cfg, bool gated, int in[2], int out[2], int err[2], i
     if (n != 1) _exit(0); /* the shim is gone: never start */
     close(gate[0]);
   }
-  if (stage) {
-    report(rep[1], stage, stage_err, cgroup);
+  if (f.stage) {
+    report(rep[1], &f);
     _exit(126);
   }
   execvp(cfg->argv[0], cfg->argv);
-  int e = errno;
-  report(rep[1], EXEC_STAGE_EXEC, e, 0);
-  _exit(e == ENOENT ? 127 : 126);
+  f = (struct exec_failure){.stage = EXEC_STAGE_EXEC, .err = errno};
+  report(rep[1], &f);
+  _exit(f.err == ENOENT ? 127 : 126);
 }
 
 static int open_pipes(const struct config *cfg, int in[2], int out[2], int err[2]) {
@@ -144,7 +156,7 @@ int spawn_container(const struct config *cfg, bool gated, const struct winsize *
   if (r != 0) goto fail;
   if ((gated && pipe2(gate, O_CLOEXEC) != 0) || pipe2(rep, O_CLOEXEC) != 0) goto fail;
 
-  pid_t pid = fork();
+  pid_t pid = isolate_fork(cfg);
   if (pid < 0) goto fail;
   if (pid == 0) child(cfg, gated, in, out, err, slave, gate, rep);
 
@@ -220,8 +232,14 @@ void spawn_release_slave(struct proc *p) {
 }
 
 int spawn_kill_group(pid_t pgid, int sig) {
-  if (kill(-pgid, sig) == 0) return 0;
-  return errno == ESRCH ? kill(pgid, sig) : -1;
+  int r = kill(-pgid, sig);
+  if (r != 0 && errno == ESRCH) r = kill(pgid, sig);
+  /* The init of a pid namespace gets, even from the shim, only the signals it handles (SIGKILL
+   * and SIGSTOP aside): a SIGTERM to a `sleep` would be dropped and every stop would wait out its
+   * timeout. It ends as it would outside the namespace, by SIGKILL; its namespace's processes
+   * die with it (the kernel kills them when their init exits). */
+  if (r == 0 && isolate_init_ignores(pgid, sig)) kill(pgid, SIGKILL);
+  return r;
 }
 
 void spawn_close(struct proc *p) {

@@ -1,6 +1,6 @@
-/* Forking the container process: its own process group (or with --tty its own session), stdio
- * pipes or a terminal, cwd, clean signal state, an optional gate, execvp, and an exec report
- * through a CLOEXEC pipe. */
+/* Forking the container process: into its namespaces (isolate.h), its own process group (or with
+ * --tty its own session), stdio pipes or a terminal, its root filesystem, user and privileges, cwd,
+ * clean signal state, an optional gate, execvp, and an exec report through a CLOEXEC pipe. */
 #ifndef BOSUN_SPAWN_H
 #define BOSUN_SPAWN_H
 
@@ -30,12 +30,14 @@ struct proc {
 struct exec_failure {
   int stage; /* EXEC_STAGE_* */
   int err;   /* errno */
-  int index; /* EXEC_STAGE_CGROUP: which --cgroup directory */
+  int index; /* EXEC_STAGE_CGROUP: which --cgroup directory; EXEC_STAGE_ISOLATE: see the step */
+  int step;  /* EXEC_STAGE_ISOLATE: what failed, an ISO_* of isolate.h */
 };
 #define EXEC_STAGE_CHDIR 1
 #define EXEC_STAGE_EXEC 2
 #define EXEC_STAGE_TTY 3
 #define EXEC_STAGE_CGROUP 4 /* err: errno; index: which --cgroup */
+#define EXEC_STAGE_ISOLATE 5 /* namespaces, root filesystem, user, capabilities: isolate_describe */
 
 /* The oom_score_adj the container must get back (the shim lowers its own); NULL: untouched. */
 extern const char *spawn_oom_restore;
@@ -59,7 +61,8 @@ void spawn_release_slave(struct proc *p);
 
 /* Signals the process group `pgid`, or the process `pgid` while it has no group of that id yet:
  * a --tty child makes its group by its setsid, just after fork. Only for a process not reaped
- * (its pid cannot have been reused). */
+ * (its pid cannot have been reused). When `pgid` is the init of a pid namespace (--ns pid) and
+ * the kernel discarded a signal that would have ended it outside one, SIGKILL follows. */
 int spawn_kill_group(pid_t pgid, int sig);
 
 /* Closes the shim's ends of the process's pipes. */
