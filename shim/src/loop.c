@@ -7,10 +7,12 @@
 #include <string.h>
 #include <sys/signalfd.h>
 
+#include "cgroup.h"
 #include "clock.h"
 #include "ctl.h"
 #include "exec.h"
 #include "output.h"
+#include "sandbox.h"
 #include "stdin.h"
 #include "supervise.h"
 #include "util.h"
@@ -55,13 +57,16 @@ static int64_t earliest(int64_t a, int64_t b) { return !a ? b : !b ? a : a < b ?
 void loop_run(struct shim *sh, int sigfd) {
   struct pollfd *pfd = NULL;
   size_t cap = 0;
+  /* Before the first command is read, so the first S finds the OOM watch and the heartbeat. */
+  cgroup_init(sh);
+  sandbox_init(sh);
   for (;;) {
     int64_t now_us = mono_us(), now = now_us / 1000;
     sup_on_timers(sh, now);
     out_on_timer(sh, now);
     if (sup_done(sh, now)) break;
 
-    size_t need = 5 + ctl_npoll() + exec_npoll(), n = 0;
+    size_t need = 7 + ctl_npoll() + exec_npoll(), n = 0;
     if (need > cap) {
       cap = need * 2;
       pfd = xrealloc(pfd, cap * sizeof *pfd);
@@ -71,6 +76,8 @@ void loop_run(struct shim *sh, int sigfd) {
     int i_out = add(pfd, &n, out_held(STREAM_STDOUT, now_us) ? -1 : sh->proc.out_fd, POLLIN);
     int i_err = add(pfd, &n, out_held(STREAM_STDERR, now_us) ? -1 : sh->proc.err_fd, POLLIN);
     int i_in = add(pfd, &n, sh->proc.in_fd, stdin_wants_write(sh) ? POLLOUT : 0);
+    int i_oom = add(pfd, &n, cgroup_oom_fd(), POLLIN);
+    int i_beat = add(pfd, &n, sandbox_fd(), POLLIN);
     size_t i_exec_s = n;
     n += exec_pollfds(pfd + n);
     size_t i_ctl = n;
@@ -97,7 +104,11 @@ void loop_run(struct shim *sh, int sigfd) {
     if (ready(pfd, i_out)) eof |= out_pump(sh, STREAM_STDOUT);
     if (ready(pfd, i_err)) eof |= out_pump(sh, STREAM_STDERR);
     if (ready(pfd, i_in)) stdin_on_writable(sh);
+    /* Before the SIGCHLD pass: an OOM kill that ended the main process is announced before its
+     * exit (the exit re-reads the counter anyway). */
+    if (ready(pfd, i_oom)) cgroup_oom_on_ready(sh);
     if (ready(pfd, i_sig)) on_signals(sh, sigfd);
+    if (ready(pfd, i_beat)) sandbox_on_ready(sh);
     if (eof) sup_on_output_eof(sh);
     /* After the SIGCHLD pass, so an exec session that ended sends its last output, then its exit. */
     exec_dispatch(sh, pfd + i_exec_s, i_ctl - i_exec_s);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "util.h"
 
 int pstat_read(pid_t pid, struct pstat *st) {
@@ -86,7 +87,8 @@ int reap_leftovers(pid_t self, pid_t pgid, bool full_scan) {
   if (pgid > 0 && kill(-pgid, SIGKILL) == 0) n++;
   int c = full_scan ? -1 : kill_children(self);
   n += c >= 0 ? c : kill_members(self);
-  return n;
+  /* The cgroup holds what escaped both the session and the subreaper (re-parented elsewhere). */
+  return n + cgroup_kill_all(self);
 }
 
 struct node {

@@ -15,7 +15,8 @@ struct pstat {
 int pstat_read(pid_t pid, struct pstat *st);
 
 /* SIGKILLs the container's process group, every child of the shim (orphans are re-parented to
- * it, a subreaper) and, when `full_scan`, every process of the shim's session found in /proc.
+ * it, a subreaper), every process in the container's cgroup (cgroup_kill_all) and, when
+ * `full_scan`, every process of the shim's session found in /proc.
  * The caller reaps first; the result is how many processes were signalled, so 0 means nothing
  * is left. Killing a child re-parents its own children to the shim, hence the caller repeats
  * this (on SIGCHLD) until it returns 0. */

@@ -64,8 +64,9 @@ void state_status_fields(struct buf *b, const struct status *st) {
   state_time(b, &st->finished_at);
   buf_append(b, ",", 1);
   exit_fields(b, st);
-  buf_printf(b, ",\"stoppedByUser\":%s,\"execs\":%s", st->stopped_by_user ? "true" : "false",
-             st->execs ? st->execs : "[]");
+  buf_printf(b, ",\"stoppedByUser\":%s,\"oomKills\":%u,\"oomKilled\":%s,\"execs\":%s",
+             st->stopped_by_user ? "true" : "false", st->oom_kills,
+             st->oom_killed ? "true" : "false", st->execs ? st->execs : "[]");
 }
 
 int state_write_status(int dirfd, const struct status *st) {
@@ -82,11 +83,40 @@ int state_write_exit(int dirfd, const struct status *st, const char *reason, con
   exit_fields(&b, st);
   buf_append(&b, ",\"finishedAt\":", 14);
   state_time(&b, &st->finished_at);
-  buf_printf(&b, ",\"reason\":\"%s\",\"restarts\":%u", reason, st->restarts);
+  buf_printf(&b, ",\"reason\":\"%s\",\"restarts\":%u,\"oomKilled\":%s", reason, st->restarts,
+             st->oom_killed ? "true" : "false");
   if (error) {
     buf_append(&b, ",\"error\":", 9);
     buf_json_str(&b, error);
   }
   buf_append(&b, "}\n", 2);
   return state_write_atomic(dirfd, "exit.json", b.data, b.len, true);
+}
+
+void state_event_now(struct buf *b, const char *type, const char *fields) {
+  struct timespec now = wall_now();
+  buf_printf(b, "{\"type\":\"%s\",%s%s\"time\":", type, fields ? fields : "", fields ? "," : "");
+  state_time(b, &now);
+  buf_append(b, "}", 1);
+}
+
+void state_event_start(struct buf *b, pid_t pid, const struct status *st) {
+  buf_printf(b, "{\"type\":\"start\",\"pid\":%d,\"restarts\":%u,\"time\":", (int)pid, st->restarts);
+  state_time(b, &st->started_at);
+  buf_append(b, "}", 1);
+}
+
+void state_event_exit(struct buf *b, pid_t pid, const struct status *st, bool final,
+                      const char *reason, const char *error) {
+  buf_printf(b, "{\"type\":\"exit\",\"pid\":%d,", (int)pid);
+  exit_fields(b, st);
+  buf_append(b, ",\"time\":", 8);
+  state_time(b, &st->finished_at);
+  buf_printf(b, ",\"final\":%s,\"reason\":\"%s\",\"oomKilled\":%s", final ? "true" : "false", reason,
+             st->oom_killed ? "true" : "false");
+  if (error) {
+    buf_append(b, ",\"error\":", 9);
+    buf_json_str(b, error);
+  }
+  buf_append(b, "}", 1);
 }

@@ -6,19 +6,26 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "clock.h"
 #include "ctl.h"
 #include "exec.h"
 #include "freeze.h"
+#include "isolate.h"
 #include "output.h"
 #include "policy.h"
 #include "pty.h"
 #include "reap.h"
+#include "sandbox.h"
 #include "stdin.h"
 
 #define EXITING_GIVE_UP_MS 5000 /* leftovers in D state, or a pipe passed to a stranger */
 #define EXITING_RESCAN_MS 50    /* a backstop: SIGCHLD drives the leftover kill rounds */
 #define FINAL_FLUSH_MS 1000
+
+/* Why the coming end is a stop: a T or a signal to the shim (stopped), or a sandbox bound. The
+ * first stop's reason stands. */
+static const char *stop_reason = "stopped";
 
 static void send_event(struct buf *b) { ctl_event(b->data, b->len); }
 
@@ -34,47 +41,28 @@ static int signal_container(const struct shim *sh, int sig) {
 
 static void event_start(struct shim *sh) {
   struct buf b _cleanup_buf_ = {0};
-  buf_printf(&b, "{\"type\":\"start\",\"pid\":%d,\"restarts\":%u,\"time\":", (int)sh->proc.pid,
-             sh->st.restarts);
-  state_time(&b, &sh->st.started_at);
-  buf_append(&b, "}", 1);
+  state_event_start(&b, sh->proc.pid, &sh->st);
   send_event(&b);
 }
 
 static void event_exit(struct shim *sh, bool final, const char *reason, const char *error) {
   struct buf b _cleanup_buf_ = {0};
-  buf_printf(&b, "{\"type\":\"exit\",\"pid\":%d,\"exitCode\":%d,\"signal\":", (int)sh->proc.pid,
-             sh->st.exit_code);
-  if (sh->st.signal > 0) buf_printf(&b, "%d", sh->st.signal);
-  else buf_append(&b, "null", 4);
-  buf_append(&b, ",\"time\":", 8);
-  state_time(&b, &sh->st.finished_at);
-  buf_printf(&b, ",\"final\":%s,\"reason\":\"%s\"", final ? "true" : "false", reason);
-  if (error) {
-    buf_append(&b, ",\"error\":", 9);
-    buf_json_str(&b, error);
-  }
-  buf_append(&b, "}", 1);
+  state_event_exit(&b, sh->proc.pid, &sh->st, final, reason, error);
   send_event(&b);
 }
 
 static void event_restart(unsigned restarts, unsigned delay_ms) {
   struct buf b _cleanup_buf_ = {0};
-  struct timespec now = wall_now();
-  buf_printf(&b, "{\"type\":\"restart\",\"restarts\":%u,\"delayMs\":%u,\"time\":", restarts,
-             delay_ms);
-  state_time(&b, &now);
-  buf_append(&b, "}", 1);
+  char fields[64];
+  snprintf(fields, sizeof fields, "\"restarts\":%u,\"delayMs\":%u", restarts, delay_ms);
+  state_event_now(&b, "restart", fields);
   send_event(&b);
 }
 
-/* pause, unpause: {"type":T,"time":T} */
+/* pause, unpause */
 static void event_plain(const char *type) {
   struct buf b _cleanup_buf_ = {0};
-  struct timespec now = wall_now();
-  buf_printf(&b, "{\"type\":\"%s\",\"time\":", type);
-  state_time(&b, &now);
-  buf_append(&b, "}", 1);
+  state_event_now(&b, type, NULL);
   send_event(&b);
 }
 
@@ -88,6 +76,7 @@ static void final(struct shim *sh, const char *reason, const char *error) {
   say("the end: %s (exit code %d, %u restarts)", reason, sh->st.exit_code, sh->st.restarts);
   sh->phase = PH_FINAL;
   sh->restart_at = sh->stop_kill_at = 0;
+  sandbox_disarm();
   sh->st.state = "exited";
   /* Belt and braces before the shim goes: anything of ours still alive dies with it. */
   reap_leftovers(sh->self, 0, true);
@@ -102,6 +91,8 @@ static void schedule_restart(struct shim *sh, unsigned delay);
 
 static void restart_now(struct shim *sh) {
   stdin_reset(sh);
+  /* Before the fork: every OOM kill from here on is this run's. */
+  cgroup_oom_run_start();
   if (spawn_container(&sh->cfg, false, &sh->size, &sh->proc) != 0) {
     say("cannot restart %s: %s", sh->cfg.argv[0], strerror(errno));
     unsigned delay = sh->next_delay_ms ? sh->next_delay_ms : BACKOFF_FIRST_MS;
@@ -111,6 +102,7 @@ static void restart_now(struct shim *sh) {
   }
   sh->phase = PH_STARTING;
   sh->st.restarts++;
+  sandbox_on_start(sh, sh->proc.started_mono);
   state_write_pidfile(sh->dirfd, "container.pid", sh->proc.pid, sh->proc.start_ticks);
 }
 
@@ -127,9 +119,11 @@ static void finish_exit(struct shim *sh) {
   exec_drain(sh);
   spawn_close(&sh->proc);
   sh->exiting_give_up_at = sh->exiting_rescan_at = 0;
+  /* Now that everything of the run is dead, its last OOM kill is counted too. */
+  sh->st.oom_killed = cgroup_oom_run_killed(sh);
   const char *reason = NULL;
   if (sh->first_exec_err) reason = "exec-failed";
-  else if (sh->stop_requested) reason = "stopped";
+  else if (sh->stop_requested) reason = stop_reason;
   else if (!sh->ever_started ||
            !policy_restarts(&sh->cfg.policy, sh->st.exit_code, sh->st.restarts))
     reason = "exited";
@@ -175,12 +169,16 @@ static void on_main_exit(struct shim *sh, int status) {
   }
   sh->phase = PH_EXITING;
   sh->stop_kill_at = 0;
-  /* The pause ends with the process: its leftovers die by SIGKILL, which needs no SIGCONT, and
-   * a restarted process runs. status.json is rewritten by what comes next (exited, restarting,
-   * or the restarted process's start). */
+  sandbox_on_exit();
+  /* The pause ends with the process: its leftovers die by SIGKILL, which needs no SIGCONT (a
+   * frozen cgroup is thawed after the SIGKILL, so nothing of it runs again), and a restarted
+   * process runs. status.json is rewritten by what comes next (exited, restarting, or the
+   * restarted process's start). */
   if (sh->paused) {
     sh->paused = false;
     sh->st.state = "running";
+    reap_leftovers(sh->self, sh->proc.pid, false);
+    thaw_for_kill();
   }
   stdin_reset(sh);
   /* Held before the exec report, which a process killed on the gate never sends: the terminal
@@ -221,6 +219,7 @@ static void exec_message(const struct shim *sh, const struct exec_failure *f, ch
     snprintf(out, len, "cgroup %s: %s",
              f->index >= 0 && (unsigned)f->index < sh->cfg.ncgroups ? sh->cfg.cgroups[f->index] : "?",
              strerror(f->err));
+  else if (f->stage == EXEC_STAGE_ISOLATE) isolate_describe(&sh->cfg, f, out, len);
   else snprintf(out, len, "exec %s: %s", sh->cfg.argv[0], strerror(f->err));
 }
 
@@ -260,12 +259,14 @@ void sup_on_exec_report(struct shim *sh) {
 
 bool sup_start(struct shim *sh, struct buf *reply) {
   if (sh->phase == PH_CREATED) {
+    cgroup_oom_run_start(); /* before the gate opens: every OOM kill from here on is this run's */
     if (spawn_open_gate(&sh->proc) != 0) {
       buf_printf(reply, "err cannot start: the held process is gone");
       return false;
     }
     sh->phase = PH_STARTING;
     sh->proc.started_mono = mono_ms();
+    sandbox_on_start(sh, sh->proc.started_mono);
     return true;
   }
   if (sh->phase == PH_STARTING && !sh->ever_started && !sh->first_exec_err)
@@ -273,6 +274,15 @@ bool sup_start(struct shim *sh, struct buf *reply) {
   buf_printf(reply, "err cannot start: the container is %s (start needs state created)",
              sh->st.state);
   return false;
+}
+
+static void resume(struct shim *sh) {
+  thaw_container(sh->self, sh->proc.pid);
+  sandbox_on_pause(sh, false, mono_ms());
+  sh->paused = false;
+  sh->st.state = "running";
+  state_write_status(sh->dirfd, &sh->st);
+  event_plain("unpause");
 }
 
 void sup_kill(struct shim *sh, int sig, struct buf *reply) {
@@ -284,16 +294,14 @@ void sup_kill(struct shim *sh, int sig, struct buf *reply) {
     buf_printf(reply, "err the container is paused: unpause it rather than send SIGCONT");
     return;
   }
-  if (signal_container(sh, sig) != 0) buf_printf(reply, "err kill: %s", strerror(errno));
-  else buf_printf(reply, "ok");
-}
-
-static void resume(struct shim *sh) {
-  thaw_container(sh->self, sh->proc.pid);
-  sh->paused = false;
-  sh->st.state = "running";
-  state_write_status(sh->dirfd, &sh->st);
-  event_plain("unpause");
+  if (signal_container(sh, sig) != 0) {
+    buf_printf(reply, "err kill: %s", strerror(errno));
+    return;
+  }
+  /* A v1-frozen task takes no signal until thawed, SIGKILL included: the thaw delivers it, and
+   * ends the pause (an unpause event), as a stop does. */
+  if (sh->paused && sig == SIGKILL && freeze_holds_kill()) resume(sh);
+  buf_printf(reply, "ok");
 }
 
 void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user) {
@@ -317,11 +325,16 @@ void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user) {
     break;
   }
   case PH_RESTARTING:
-    final(sh, "stopped", NULL);
+    final(sh, stop_reason, NULL);
     break;
   default: /* EXITING: the decision to come sees stop_requested */
     break;
   }
+}
+
+void sup_stop_for(struct shim *sh, const char *reason, int sig, int64_t timeout_ms) {
+  if (!sh->stop_requested) stop_reason = reason;
+  sup_stop(sh, sig, timeout_ms, false);
 }
 
 void sup_pause(struct shim *sh, struct buf *reply) {
@@ -342,6 +355,10 @@ void sup_pause(struct shim *sh, struct buf *reply) {
   if (left > 0)
     say("pause: %d process(es) not stopped after %d ms (in D state?); they stop when they can", left,
         FREEZE_WAIT_MS);
+  else if (left < 0)
+    say("pause: the cgroup was not frozen after %d ms (a task in D state?); it freezes when it can",
+        FREEZE_WAIT_MS);
+  sandbox_on_pause(sh, true, mono_ms());
   /* What it wrote before it stopped is logged before the reply: after `ok`, the log holds
    * everything the paused container will have written until it goes on. */
   out_drain(sh);
@@ -367,6 +384,8 @@ void sup_resize(struct shim *sh, const struct winsize *ws) {
 }
 
 void sup_on_timers(struct shim *sh, int64_t now) {
+  cgroup_on_timers(sh, now);
+  sandbox_on_timers(sh, now);
   if (sh->stop_kill_at && now >= sh->stop_kill_at) {
     sh->stop_kill_at = 0;
     if (sh->phase == PH_STARTING || sh->phase == PH_RUNNING) signal_container(sh, SIGKILL);
@@ -392,6 +411,8 @@ int64_t sup_next_deadline(const struct shim *sh) {
   int64_t t = earliest(sh->stop_kill_at, sh->restart_at);
   t = earliest(t, sh->exiting_give_up_at);
   t = earliest(t, sh->exiting_rescan_at);
+  t = earliest(t, cgroup_next_deadline());
+  t = earliest(t, sandbox_next_deadline());
   return earliest(t, sh->phase == PH_FINAL ? sh->final_until : 0);
 }
 

@@ -16,6 +16,9 @@ bool sup_done(const struct shim *sh, int64_t now);
 bool sup_start(struct shim *sh, struct buf *reply);
 void sup_kill(struct shim *sh, int sig, struct buf *reply);
 void sup_stop(struct shim *sh, int sig, int64_t timeout_ms, bool by_user);
+/* A stop by the shim itself (a sandbox bound), with the reason exit.json and the final exit event
+ * give (unless a stop is already under way, whose reason stands); sig 0 sends nothing now. */
+void sup_stop_for(struct shim *sh, const char *reason, int sig, int64_t timeout_ms);
 void sup_pause(struct shim *sh, struct buf *reply);
 void sup_unpause(struct shim *sh, struct buf *reply);
 void sup_status_event(const struct shim *sh, struct buf *out);

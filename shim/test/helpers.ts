@@ -29,9 +29,10 @@ export interface ExitFile {
   exitCode: number;
   signal: number | null;
   finishedAt: string;
-  reason: "exited" | "stopped" | "exec-failed";
+  reason: "exited" | "stopped" | "exec-failed" | "lifetime" | "stale";
   restarts: number;
   error?: string;
+  oomKilled: boolean;
 }
 
 export interface StatusFile {
@@ -44,6 +45,8 @@ export interface StatusFile {
   exitCode: number | null;
   signal: number | null;
   stoppedByUser: boolean;
+  oomKills: number;
+  oomKilled: boolean;
   execs: ExecEntry[];
 }
 

@@ -52,6 +52,8 @@ describe("start-up", () => {
         exitCode: null,
         signal: null,
         stoppedByUser: false,
+        oomKills: 0,
+        oomKilled: false,
         execs: [],
       },
     );
