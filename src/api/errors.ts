@@ -11,6 +11,11 @@ export const ERROR_TABLE = {
   ambiguous: { status: 400, hint: "give more characters of the id, or the name" },
   name_in_use: { status: 409, hint: "remove it with `bosun rm`, or pick another --name" },
   conflict: { status: 409, hint: undefined },
+  quota_exceeded: {
+    status: 403,
+    hint: "stopped containers count too: `bosun rm` the ones you no longer need (`bosun ps -a` lists them)",
+  },
+  locked_down: { status: 423, hint: "lift it with `bosun lockdown off`" },
   not_modified: { status: 304, hint: undefined },
   exec_failed: { status: 400, hint: "check the command, its PATH and the working directory" },
   shim_failed: { status: 500, hint: "the container's shim.log in its state directory may say more" },

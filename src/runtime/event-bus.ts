@@ -4,7 +4,8 @@ import type { Event } from "../api/schemas.ts";
 import { labelMatches } from "./key-value.ts";
 import { nowIso } from "./time.ts";
 
-export type EventInput = Omit<Event, "seq" | "time" | "type">;
+/** A container event unless `type` says otherwise. */
+export type EventInput = Omit<Event, "seq" | "time" | "type"> & { type?: Event["type"] };
 type Listener = (e: Event) => void;
 
 export class EventBus {
