@@ -3,6 +3,7 @@
 // node:http over the Unix socket, a web page one built on fetch and WebSocket.
 import { BosunError } from "./errors.ts";
 import { type LogRecord, parseLogLine } from "./log-record.ts";
+import type { KillAllRequest, KillAllResponse, LockdownState } from "./policy.ts";
 import type {
   Container,
   ContainerStats,
@@ -142,11 +143,26 @@ export class BosunClient {
   kill(ref: string, signal?: string): Promise<Container> {
     return this.call("POST", withQuery(`/v1/containers/${encodeURIComponent(ref)}/kill`, { signal }));
   }
+  /** The kill switch: signal (SIGKILL by default) every running container that passes the filters. */
+  killAll(req: KillAllRequest = {}): Promise<KillAllResponse> {
+    return this.call("POST", "/v1/containers/kill", req);
+  }
+  lockdown(): Promise<LockdownState> {
+    return this.call("GET", "/v1/lockdown");
+  }
+  /** While on, bosund refuses every create and start (locked_down); it outlives a daemon restart. */
+  setLockdown(on: boolean): Promise<LockdownState> {
+    return this.call("POST", "/v1/lockdown", { on });
+  }
   pause(ref: string): Promise<Container> {
     return this.call("POST", `/v1/containers/${encodeURIComponent(ref)}/pause`);
   }
   unpause(ref: string): Promise<Container> {
     return this.call("POST", `/v1/containers/${encodeURIComponent(ref)}/unpause`);
+  }
+  /** Checks in for a container with a heartbeat timeout. */
+  async heartbeat(ref: string): Promise<void> {
+    await this.call("POST", `/v1/containers/${encodeURIComponent(ref)}/heartbeat`);
   }
   remove(ref: string, opts: { force?: boolean } = {}): Promise<{ id: string; name: string }> {
     return this.call("DELETE", withQuery(`/v1/containers/${encodeURIComponent(ref)}`, { force: opts.force }));

@@ -3,7 +3,7 @@
 // daemon trusts the types.
 import { z } from "zod";
 import { signalName, signalNumber } from "./signals.ts";
-import { parseSize } from "./units.ts";
+import { parseCpus, parseDuration, parseSize } from "./units.ts";
 
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 export const ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -43,28 +43,119 @@ export const LogConfig = z.strictObject({
   maxFiles: z.number().int().min(1).max(100).optional(),
 });
 
-export const CreateContainerRequest = z.strictObject({
-  name: ContainerName.optional(),
-  command: z.array(noNul("an argument")).min(1, "a command is required"),
-  cwd: noNul("cwd")
-    .refine((s) => s.startsWith("/"), "must be an absolute path")
-    .optional(),
-  env: z
-    .record(
-      z.string().regex(/^[^=\0]+$/, "an environment variable name must be non-empty without = or NUL"),
-      noNul("an environment value"),
-    )
-    .optional(),
-  labels: z.record(z.string().min(1).max(256), z.string().max(4096)).optional(),
-  restart: RestartPolicy.optional(),
-  stopSignal: Signal.optional(),
-  stopTimeout: z.number().int().min(0).max(86_400).optional(),
-  log: LogConfig.optional(),
-  stdin: z.boolean().optional(),
-  /** A terminal (a pty held by the shim) for stdin, stdout and stderr, as `docker run -t`. */
-  tty: z.boolean().optional(),
-  autoRemove: z.boolean().optional(),
+/** Milliseconds: a number, or a string like "10m", "1h30m", "500ms". */
+export const Duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = typeof v === "number" ? v : parseDuration(v);
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    ctx.addIssue({ code: "custom", message: `expected a duration like 30s or 10m, got "${v}"` });
+    return z.NEVER;
+  }
+  return Math.round(ms);
 });
+
+export const Cpus = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const cores = parseCpus(v);
+  if (cores === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected cores like 0.5, 2 or 500m, got "${v}"` });
+    return z.NEVER;
+  }
+  return cores;
+});
+
+export const MIN_MEMORY = 4 * 1024 * 1024;
+
+/** Limits, enforced by the container's cgroup. */
+export const Resources = z.strictObject({
+  memory: Size.pipe(z.number().min(MIN_MEMORY, "must be at least 4m")).optional(),
+  /** Memory plus swap, as Docker's --memory-swap; without it, no swap. */
+  memorySwap: Size.optional(),
+  cpu: Cpus.pipe(z.number().min(0.01, "must be at least 0.01 cores")).optional(),
+  pids: z.number().int().min(1).max(4_194_304).optional(),
+});
+
+const absolutePath = (what: string) =>
+  noNul(what).refine((s) => s.startsWith("/"), "must be an absolute path");
+
+export const Volume = z.strictObject({
+  source: absolutePath("source"),
+  target: absolutePath("target"),
+  readOnly: z.boolean().optional(),
+});
+
+/** Capability names as Docker writes them: NET_ADMIN or CAP_NET_ADMIN. */
+export const CapabilityName = z
+  .string()
+  .regex(/^(CAP_)?[A-Z_]+$/i, "expected a capability name like NET_ADMIN")
+  .transform((s) => s.toUpperCase().replace(/^CAP_/, ""));
+
+export const CreateContainerRequest = z
+  .strictObject({
+    name: ContainerName.optional(),
+    command: z.array(noNul("an argument")).min(1, "a command is required"),
+    cwd: noNul("cwd")
+      .refine((s) => s.startsWith("/"), "must be an absolute path")
+      .optional(),
+    env: z
+      .record(
+        z.string().regex(/^[^=\0]+$/, "an environment variable name must be non-empty without = or NUL"),
+        noNul("an environment value"),
+      )
+      .optional(),
+    labels: z.record(z.string().min(1).max(256), z.string().max(4096)).optional(),
+    restart: RestartPolicy.optional(),
+    stopSignal: Signal.optional(),
+    stopTimeout: z.number().int().min(0).max(86_400).optional(),
+    log: LogConfig.optional(),
+    stdin: z.boolean().optional(),
+    /** A terminal (a pty held by the shim) for stdin, stdout and stderr, as `docker run -t`. */
+    tty: z.boolean().optional(),
+    autoRemove: z.boolean().optional(),
+    resources: Resources.optional(),
+    /** New pid, mount, uts and ipc namespaces, no_new_privs and Docker's default capabilities. */
+    isolate: z.boolean().optional(),
+    /** "none": a network namespace of its own with only loopback; "host" (the default): the host's. */
+    network: z.enum(["host", "none"]).optional(),
+    hostname: z
+      .string()
+      .regex(/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/, "a hostname is 1–63 letters, digits, dots or dashes")
+      .optional(),
+    /** A directory that becomes the container's root (needs isolate). */
+    rootfs: absolutePath("rootfs").optional(),
+    readOnly: z.boolean().optional(),
+    volumes: z.array(Volume).max(64).optional(),
+    /** UID[:GID], numeric. */
+    user: z
+      .string()
+      .regex(/^\d{1,10}(:\d{1,10})?$/, 'expected "UID" or "UID:GID" (numbers)')
+      .optional(),
+    capAdd: z.array(CapabilityName).optional(),
+    /** Killed when this is up, counted from its start. */
+    maxLifetime: Duration.optional(),
+    /** Killed as stale unless it checks in (touches its heartbeat file, or the API) this often. */
+    heartbeatTimeout: Duration.optional(),
+  })
+  .superRefine((r, ctx) => {
+    const needs = (field: string, what: string, ok: boolean) => {
+      if (!ok) ctx.addIssue({ code: "custom", path: [field], message: `needs ${what}` });
+    };
+    needs("hostname", "isolate (a uts namespace of its own)", r.hostname === undefined || r.isolate === true);
+    needs("rootfs", "isolate (a mount namespace of its own)", r.rootfs === undefined || r.isolate === true);
+    needs("volumes", "isolate (a mount namespace of its own)", r.volumes === undefined || r.isolate === true);
+    needs(
+      "capAdd",
+      "isolate (only isolated containers drop capabilities)",
+      r.capAdd === undefined || r.isolate === true,
+    );
+    needs("readOnly", "rootfs", r.readOnly !== true || r.rootfs !== undefined);
+    const res = r.resources;
+    if (res?.memorySwap !== undefined && (res.memory === undefined || res.memorySwap < res.memory)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["resources", "memorySwap"],
+        message: "is memory plus swap: it needs memory, and at least as much",
+      });
+    }
+  });
 export type CreateContainerRequest = z.input<typeof CreateContainerRequest>;
 /** The request after validation: sizes in bytes, signals by name. */
 export type CreateContainerSpec = z.output<typeof CreateContainerRequest>;
@@ -90,9 +181,11 @@ export const ContainerState = z.object({
   finishedAt: z.string().nullable(),
   exitCode: z.number().nullable(),
   signal: z.number().nullable(),
-  /** Why it exited: exited, stopped, exec-failed, shim-died. */
+  /** Why it exited: exited, stopped, exec-failed, shim-died, lifetime, stale. */
   reason: z.string().nullable(),
   error: z.string().nullable(),
+  /** The last exit was the kernel's OOM killer (the memory limit was hit). */
+  oomKilled: z.boolean(),
   /** Exec sessions that still run, as the shim lists them (so also after a daemon restart). */
   execs: z.array(ExecInfo),
 });
@@ -112,6 +205,24 @@ export const Container = z.object({
   stdin: z.boolean(),
   tty: z.boolean(),
   autoRemove: z.boolean(),
+  /** Limits in bytes and cores; {} for none. */
+  resources: z.object({
+    memory: z.number().optional(),
+    memorySwap: z.number().optional(),
+    cpu: z.number().optional(),
+    pids: z.number().optional(),
+  }),
+  isolate: z.boolean(),
+  network: z.enum(["host", "none"]),
+  hostname: z.string().nullable(),
+  rootfs: z.string().nullable(),
+  readOnly: z.boolean(),
+  volumes: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean() })),
+  user: z.string().nullable(),
+  capAdd: z.array(z.string()),
+  /** Milliseconds, or null. */
+  maxLifetime: z.number().nullable(),
+  heartbeatTimeout: z.number().nullable(),
   created: z.string(),
   state: ContainerState,
   stateDir: z.string(),
@@ -127,7 +238,8 @@ export type WaitResponse = z.infer<typeof WaitResponse>;
 export const Event = z.object({
   seq: z.number(),
   time: z.string(),
-  type: z.literal("container"),
+  /** "daemon" for bosund's own events (lockdown, kill-all): id and name are then "bosund". */
+  type: z.enum(["container", "daemon"]),
   action: z.string(),
   id: z.string(),
   name: z.string(),
@@ -190,7 +302,10 @@ export const DaemonInfo = z.object({
   pid: z.number(),
   shim: z.string(),
   kernel: z.string(),
+  /** "v1 (memory, cpu, …)", "v2 (…)", or "none: why". */
   cgroup: z.string(),
+  /** What isolation this host allows, or "none: why". */
+  isolation: z.string(),
   containers: z.object({
     total: z.number(),
     running: z.number(),

@@ -22,6 +22,20 @@ export function addContainerOptions(cmd: Command): Command {
     .option("--log-max-files <n>", "log files to keep, the current one included")
     .option("-i, --interactive", "keep stdin open")
     .option("-t, --tty", "give the container a terminal (with -i: an interactive one)")
+    .option("-m, --memory <size>", "memory limit, like 512m or 1g")
+    .option("--memory-swap <size>", "memory plus swap limit (default: no swap)")
+    .option("--cpus <cores>", "CPU limit in cores, like 0.5, 2 or 500m")
+    .option("--pids-limit <n>", "at most this many processes and threads")
+    .option("--isolate", "new pid, mount, uts and ipc namespaces, fewer capabilities, no_new_privs")
+    .option("--network <mode>", "host (default), or none: a network namespace with only loopback")
+    .option("--hostname <name>", "the container's hostname (with --isolate)")
+    .option("--rootfs <dir>", "run in this directory as its root (with --isolate)")
+    .option("--read-only", "make the root filesystem read-only (with --rootfs)")
+    .option("-v, --volume <host:container[:ro]>", "bind-mount a host path (with --isolate)", collect)
+    .option("-u, --user <uid[:gid]>", "run as this user and group (numbers)")
+    .option("--cap-add <cap>", "keep this capability too (with --isolate)", collect)
+    .option("--max-lifetime <duration>", "kill it when this is up, like 10m")
+    .option("--heartbeat-timeout <duration>", "kill it unless it checks in this often, like 60s")
     .option("--rm", "remove the container when it exits");
 }
 

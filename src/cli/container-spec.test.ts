@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { buildCreateRequest, type SpecInputs } from "./container-spec.ts";
+import { buildCreateRequest, parseVolume, type SpecInputs } from "./container-spec.ts";
 
 const inputs: SpecInputs = { cwd: "/home/me/app", env: { TOKEN: "s3cret" }, envFiles: [] };
 
@@ -61,4 +61,23 @@ test("a missing command is a usage error", () => {
     name: "UsageError",
     message: /a command is required/,
   });
+});
+
+test("-v takes HOST:CONTAINER[:ro], a relative host path from the CLI's directory", () => {
+  assert.deepEqual(parseVolume("data:/data:ro", "/home/me"), {
+    source: "/home/me/data",
+    target: "/data",
+    readOnly: true,
+  });
+  assert.deepEqual(parseVolume("/srv:/srv", "/x"), { source: "/srv", target: "/srv", readOnly: false });
+  assert.throws(() => parseVolume("/srv", "/x"), /-v: expected HOST:CONTAINER/);
+  assert.throws(() => parseVolume("/srv:rel", "/x"), /the container path must be absolute/);
+  assert.throws(() => parseVolume("/a:/b:rx", "/x"), /-v: expected/);
+});
+
+test("with --rootfs the working directory is / unless -w says otherwise", () => {
+  const inputs: SpecInputs = { cwd: "/home/me", env: {}, envFiles: [] };
+  assert.equal(buildCreateRequest(["sh"], { rootfs: "/srv/root" }, inputs).cwd, "/");
+  assert.equal(buildCreateRequest(["sh"], { rootfs: "/srv/root", workdir: "/app" }, inputs).cwd, "/app");
+  assert.equal(buildCreateRequest(["sh"], {}, inputs).cwd, "/home/me");
 });

@@ -1,22 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ContainerState } from "../api/schemas.ts";
+import { initialState } from "../runtime/container.ts";
 import { exitCodeOf, formatStatus } from "./container-status.ts";
 
 const now = Date.parse("2026-11-22T01:05:00Z");
-const base: ContainerState = {
-  status: "created",
-  running: false,
-  pid: null,
-  restarts: 0,
-  startedAt: null,
-  finishedAt: null,
-  exitCode: null,
-  signal: null,
-  reason: null,
-  error: null,
-  execs: [],
-};
+const base: ContainerState = { ...initialState(), running: false };
 
 test("a created container reads Created", () => {
   assert.equal(formatStatus(base, now), "Created");
@@ -46,4 +35,16 @@ test("a death by signal shows as 128 plus the signal number", () => {
 test("a paused container reads Up and how long, then (Paused), as Docker words it", () => {
   const s = { ...base, status: "paused" as const, running: true, startedAt: "2026-11-22T01:04:57Z" };
   assert.equal(formatStatus(s, now), "Up 3 seconds (Paused)");
+});
+
+test("an OOM kill shows in the exit status", () => {
+  const s: ContainerState = {
+    ...base,
+    status: "exited",
+    exitCode: 137,
+    signal: 9,
+    finishedAt: "2026-11-22T01:04:59Z",
+    oomKilled: true,
+  };
+  assert.equal(formatStatus(s, now), "Exited (137, OOM killed) 1 second ago");
 });

@@ -1,4 +1,5 @@
-// The STATUS column of `bosun ps`: "Up 3 seconds", "Exited (137) 2 minutes ago", "Created",
+// The STATUS column of `bosun ps`: "Up 3 seconds", "Exited (137) 2 minutes ago",
+// "Exited (137, OOM killed) 1 second ago", "Created",
 // "Restarting (1) 2 seconds ago", worded as Docker words them.
 import type { ContainerState } from "../api/schemas.ts";
 import { humanDuration, timeAgo } from "./human-duration.ts";
@@ -24,8 +25,11 @@ export function formatStatus(state: ContainerState, now: number): string {
         : "Up (Paused)";
     case "restarting":
       return since(code === undefined ? "Restarting" : `Restarting (${code})`, state.finishedAt);
-    case "exited":
-      return since(code === undefined ? "Exited" : `Exited (${code})`, state.finishedAt);
+    case "exited": {
+      // Docker shows OOMKilled in inspect only; a memory limit hit is worth the column too.
+      const why = state.oomKilled ? ", OOM killed" : "";
+      return since(code === undefined ? "Exited" : `Exited (${code}${why})`, state.finishedAt);
+    }
     case "removing":
       return "Removal In Progress";
   }

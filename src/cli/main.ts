@@ -8,6 +8,7 @@ import { execCommand } from "./commands/exec.ts";
 import { infoCommand } from "./commands/info.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { killCommand } from "./commands/kill.ts";
+import { lockdownCommand } from "./commands/lockdown.ts";
 import { logsCommand } from "./commands/logs.ts";
 import { pauseCommand, unpauseCommand } from "./commands/pause.ts";
 import { psCommand } from "./commands/ps.ts";
@@ -30,6 +31,7 @@ const COMMANDS = [
   stopCommand,
   restartCommand,
   killCommand,
+  lockdownCommand,
   pauseCommand,
   unpauseCommand,
   rmCommand,

@@ -16,12 +16,27 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   "log.maxSize": "--log-max-size",
   "log.maxFiles": "--log-max-files",
   stdin: "-i",
+  tty: "-t",
   autoRemove: "--rm",
+  "resources.memory": "--memory",
+  "resources.memorySwap": "--memory-swap",
+  "resources.cpu": "--cpus",
+  "resources.pids": "--pids-limit",
+  isolate: "--isolate",
+  network: "--network",
+  hostname: "--hostname",
+  rootfs: "--rootfs",
+  readOnly: "--read-only",
+  volumes: "-v",
+  user: "--user",
+  capAdd: "--cap-add",
+  maxLifetime: "--max-lifetime",
+  heartbeatTimeout: "--heartbeat-timeout",
 };
 
 function flagOf(path: readonly PropertyKey[]): string {
   const [head, next] = path.map(String);
-  if (head === "log" && next) return FLAG_OF[`log.${next}`] ?? "--log";
+  if ((head === "log" || head === "resources") && next) return FLAG_OF[`${head}.${next}`] ?? `--${head}`;
   const flag = FLAG_OF[head ?? ""] ?? head ?? "";
   // Name the variable or label: `-e FOO: …`.
   return (head === "env" || head === "labels") && next !== undefined ? `${flag} ${next}` : flag;

@@ -9,7 +9,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { resolveRoot, resolveSocket } from "../config/paths.ts";
+import { Admission, parseQuotas, type Quotas } from "../runtime/admission.ts";
 import { writeFileAtomic } from "../runtime/atomic-write.ts";
+import { DEFAULT_PARENT } from "../runtime/cgroup/cgroup.ts";
+import { detectCgroups } from "../runtime/cgroup/detect.ts";
 import { EventBus } from "../runtime/event-bus.ts";
 import { isAlive, readPidFile } from "../runtime/proc.ts";
 import { Runtime } from "../runtime/runtime.ts";
@@ -17,6 +20,7 @@ import { VERSION } from "../version.ts";
 import { buildServer } from "./server.ts";
 
 const USAGE = `Usage: bosund [--root DIR] [--socket PATH] [--shim PATH] [--log-level LEVEL]
+              [--max-containers N] [--max-memory SIZE] [--max-per-label KEY=N]...
 
   --root DIR       state directory (env BOSUN_ROOT; default /var/lib/bosun as root,
                    else $XDG_STATE_HOME/bosun)
@@ -24,6 +28,12 @@ const USAGE = `Usage: bosund [--root DIR] [--socket PATH] [--shim PATH] [--log-l
                    else $XDG_RUNTIME_DIR/bosun/bosun.sock)
   --shim PATH      the bosun-shim binary (env BOSUN_SHIM; default: the one this package built)
   --log-level L    trace, debug, info, warn, error (env BOSUN_LOG_LEVEL; default info)
+
+Quotas (a create that would pass one is refused; every container that exists counts):
+  --max-containers N    at most N containers
+  --max-memory SIZE     the containers' memory limits add up to at most SIZE (like 8g); a
+                        container without a memory limit is refused
+  --max-per-label KEY=N at most N containers per value of label KEY (repeatable)
 `;
 
 function fail(message: string): never {
@@ -44,8 +54,14 @@ function socketAnswers(path: string): Promise<boolean> {
 
 async function main(): Promise<void> {
   let args: ReturnType<typeof parseOpts>;
+  let quotas: Quotas;
   try {
     args = parseOpts();
+    quotas = parseQuotas({
+      maxContainers: args["max-containers"],
+      maxMemory: args["max-memory"],
+      maxPerLabel: args["max-per-label"],
+    });
   } catch (e) {
     fail(`${(e as Error).message}\n${USAGE}`);
   }
@@ -87,14 +103,13 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const events = new EventBus();
-  const runtime = new Runtime({ root, shimPath, log, events });
+  const cgroups = await detectCgroups({ parent: process.env.BOSUN_CGROUP_PARENT ?? DEFAULT_PARENT });
+  if (!cgroups.driver) log.warn({ reason: cgroups.reason }, "no cgroups: containers run without limits");
+  const uid = process.getuid?.() ?? -1;
+  const admission = await Admission.open(root, quotas, (why) => log.warn(why));
+  const runtime = new Runtime({ root, shimPath, log, events, host: { cgroups, uid }, admission });
   await runtime.recover();
 
-  const cgroup = existsSync("/sys/fs/cgroup/cgroup.controllers")
-    ? "v2"
-    : existsSync("/sys/fs/cgroup/memory")
-      ? "v1"
-      : "none";
   const version = () => ({
     version: VERSION,
     apiVersion: "v1",
@@ -105,6 +120,7 @@ async function main(): Promise<void> {
   const app = await buildServer({
     runtime,
     events,
+    admission,
     log,
     version,
     info: () => ({
@@ -114,7 +130,11 @@ async function main(): Promise<void> {
       pid: process.pid,
       shim: shimPath,
       kernel: release(),
-      cgroup,
+      cgroup: cgroups.support.summary,
+      isolation:
+        uid === 0
+          ? "pid, mount, uts, ipc, net namespaces; rootfs; users; capabilities"
+          : `none: needs root (uid ${uid})`,
       containers: runtime.counts(),
       memoryRss: process.memoryUsage.rss(),
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
@@ -151,6 +171,9 @@ function parseOpts() {
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
+      "max-containers": { type: "string" },
+      "max-memory": { type: "string" },
+      "max-per-label": { type: "string", multiple: true },
     },
     strict: true,
   }).values;

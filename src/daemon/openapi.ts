@@ -1,6 +1,7 @@
 // The OpenAPI document, derived from the same zod schemas that validate requests, so the two
 // cannot drift apart.
 import { z } from "zod";
+import { KillAllRequest, KillAllResponse, LockdownRequest, LockdownState } from "../api/policy.ts";
 import {
   Container,
   ContainerStats,
@@ -77,6 +78,22 @@ export function openApiDocument(version: string): object {
           responses: { ...ok(schema(CreateContainerResponse)), "201": { description: "created" } },
         },
       },
+      "/v1/containers/kill": {
+        post: {
+          description:
+            "the kill switch: signal (SIGKILL by default) every running container that passes the filters",
+          requestBody: { content: { "application/json": { schema: schema(KillAllRequest, "input") } } },
+          responses: ok(schema(KillAllResponse)),
+        },
+      },
+      "/v1/lockdown": {
+        get: { responses: ok(schema(LockdownState)) },
+        post: {
+          description: "on: refuse every create and start (423 locked_down) until off; it survives a restart",
+          requestBody: { content: { "application/json": { schema: schema(LockdownRequest, "input") } } },
+          responses: ok(schema(LockdownState)),
+        },
+      },
       "/v1/containers/{ref}": {
         get: { parameters: [ref], responses: ok(schema(Container)) },
         delete: {
@@ -120,6 +137,14 @@ export function openApiDocument(version: string): object {
           parameters: [ref],
           description: "let a paused container's processes go on (409 unless paused)",
           responses: ok(schema(Container)),
+        },
+      },
+      "/v1/containers/{ref}/heartbeat": {
+        post: {
+          parameters: [ref],
+          description:
+            "check in for a container with a heartbeat timeout (204; 409 without one or when not running)",
+          responses: { "204": { description: "checked in" } },
         },
       },
       "/v1/containers/{ref}/wait": {

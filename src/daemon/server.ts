@@ -9,14 +9,12 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
-import type { z } from "zod";
 import { BosunError } from "../api/errors.ts";
 import {
   AttachQuery,
   ContainerStatsQuery,
   CreateContainerRequest,
   type DaemonInfo,
-  describeIssues,
   EventsQuery,
   ExecQuery,
   KillQuery,
@@ -29,6 +27,7 @@ import {
   WaitQuery,
 } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
+import type { Admission } from "../runtime/admission.ts";
 import { EVENT_FILTERS, type EventBus, eventMatches } from "../runtime/event-bus.ts";
 import { splitPair } from "../runtime/key-value.ts";
 import type { Runtime } from "../runtime/runtime.ts";
@@ -36,31 +35,16 @@ import type { StatsTarget } from "../runtime/stats.ts";
 import { statsStream, topOf } from "../runtime/stats-reader.ts";
 import { parseTimeArg } from "../runtime/time.ts";
 import { openApiDocument } from "./openapi.ts";
+import { registerPolicyRoutes } from "./policy-routes.ts";
+import { filterMap, parse } from "./request-args.ts";
 
 export interface ServerDeps {
   runtime: Runtime;
   events: EventBus;
+  admission: Admission;
   log: Logger;
   version: () => VersionInfo;
   info: () => DaemonInfo;
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) throw new BosunError("bad_request", describeIssues(r.error, where));
-  return r.data;
-}
-
-/** name=a, label=k=v … → Map(name → [a], label → [k=v]). */
-function filterMap(filters: string[] | undefined): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  for (const f of filters ?? []) {
-    const [k, v] = splitPair(f);
-    if (v === undefined || k === "")
-      throw new BosunError("bad_request", `filter: expected KEY=VALUE, got "${f}"`);
-    m.set(k, [...(m.get(k) ?? []), v]);
-  }
-  return m;
 }
 
 function timeArg(v: string | undefined, field: string): string | undefined {
@@ -162,6 +146,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.post<RefParams>("/v1/containers/:ref/pause", async (req) => runtime.pause(req.params.ref));
   app.post<RefParams>("/v1/containers/:ref/unpause", async (req) => runtime.unpause(req.params.ref));
+  // A container with a heartbeat timeout checks in here (or by touching its heartbeat file).
+  app.post<RefParams>("/v1/containers/:ref/heartbeat", async (req, reply) => {
+    await runtime.heartbeat(req.params.ref);
+    return reply.code(204).send();
+  });
 
   app.delete<RefParams>("/v1/containers/:ref", async (req) => {
     const q = parse(RemoveQuery, req.query, "query");
@@ -317,6 +306,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       });
     },
   );
+
+  registerPolicyRoutes(app, { runtime, admission: deps.admission, events });
 
   return app;
 }

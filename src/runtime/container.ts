@@ -4,6 +4,14 @@
 import type { Container, ContainerState, ContainerStatus, ExecInfo } from "../api/schemas.ts";
 import { isRunning } from "./state-machine.ts";
 
+/** Limits: bytes, cores, tasks. */
+export interface Resources {
+  memory?: number | undefined;
+  memorySwap?: number | undefined;
+  cpu?: number | undefined;
+  pids?: number | undefined;
+}
+
 export interface ContainerConfig {
   id: string;
   name: string;
@@ -20,6 +28,19 @@ export interface ContainerConfig {
   tty?: boolean;
   autoRemove: boolean;
   created: string;
+  // Limits, isolation and sandbox bounds: absent in configs written before they existed, and
+  // when not asked for.
+  resources?: Resources;
+  isolate?: boolean;
+  network?: "host" | "none";
+  hostname?: string;
+  rootfs?: string;
+  readOnly?: boolean;
+  volumes?: { source: string; target: string; readOnly: boolean }[];
+  user?: string;
+  capAdd?: string[];
+  maxLifetime?: number;
+  heartbeatTimeout?: number;
 }
 
 /** What the shim writes in exit.json (docs/shim.md); the daemon writes one too for a dead shim. */
@@ -30,6 +51,7 @@ export interface ExitFile {
   reason: string;
   restarts?: number;
   error?: string;
+  oomKilled?: boolean;
 }
 
 export interface ObservedState {
@@ -42,6 +64,8 @@ export interface ObservedState {
   signal: number | null;
   reason: string | null;
   error: string | null;
+  /** The last exit was an OOM kill. */
+  oomKilled: boolean;
   /** The exec sessions that run, as the shim reports them. */
   execs: ExecInfo[];
 }
@@ -57,11 +81,28 @@ export function initialState(): ObservedState {
     signal: null,
     reason: null,
     error: null,
+    oomKilled: false,
     execs: [],
   };
 }
 
 export function toApi(config: ContainerConfig, state: ObservedState, stateDir: string): Container {
   const apiState: ContainerState = { ...state, running: isRunning(state.status) };
-  return { ...config, tty: config.tty ?? false, state: apiState, stateDir };
+  return {
+    ...config,
+    tty: config.tty ?? false,
+    resources: config.resources ?? {},
+    isolate: config.isolate ?? false,
+    network: config.network ?? "host",
+    hostname: config.hostname ?? null,
+    rootfs: config.rootfs ?? null,
+    readOnly: config.readOnly ?? false,
+    volumes: config.volumes ?? [],
+    user: config.user ?? null,
+    capAdd: config.capAdd ?? [],
+    maxLifetime: config.maxLifetime ?? null,
+    heartbeatTimeout: config.heartbeatTimeout ?? null,
+    state: apiState,
+    stateDir,
+  };
 }

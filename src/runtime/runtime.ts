@@ -2,7 +2,7 @@
 // config (written here, at create) and the facts its shim writes; the daemon keeps one event
 // subscription per live shim and rebuilds everything else from those files after a restart.
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
@@ -15,13 +15,24 @@ import {
   ID_PATTERN,
 } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
+import type { Admission } from "./admission.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { AttachSession } from "./attach-session.ts";
+import { validateLimits } from "./cgroup/limits.ts";
 import { type ContainerConfig, type ExitFile, initialState, toApi } from "./container.ts";
 import { type Entry, Registry } from "./container-registry.ts";
 import type { EventBus } from "./event-bus.ts";
 import { type ExecOptions, ExecSession } from "./exec-session.ts";
 import { generateName, newId } from "./ids.ts";
+import {
+  cgroupLimits,
+  checkPaths,
+  checkSupport,
+  HEARTBEAT_FILE,
+  type HostSupport,
+  heartbeatPath,
+  isolationConfig,
+} from "./isolation.ts";
 import { type LogQuery, readLogs } from "./logs.ts";
 import { killOrphans } from "./orphans.ts";
 import { isAlive, readPidFile } from "./proc.ts";
@@ -40,6 +51,10 @@ export interface RuntimeDeps {
   shimPath: string;
   log: Logger;
   events: EventBus;
+  /** What the host can do: its cgroups (a driver, or why there is none) and our uid. */
+  host: HostSupport;
+  /** Quotas and lockdown, asked before every create and start. */
+  admission: Admission;
 }
 
 export class Runtime {
@@ -91,6 +106,9 @@ export class Runtime {
         'autoRemove: cannot be combined with a restart policy other than "no"',
       );
     }
+    checkSupport(req, this.deps.host);
+    if (req.resources) validateLimits(cgroupLimits(req.resources));
+    await checkPaths(req);
     const id = newId();
     const name = req.name ?? generateName((n) => this.entries.nameTaken(n));
     const config: ContainerConfig = {
@@ -111,7 +129,15 @@ export class Runtime {
       tty: req.tty ?? false,
       autoRemove: req.autoRemove ?? false,
       created: nowIso(),
+      ...isolationConfig(req),
     };
+    if (config.heartbeatTimeout) config.env.BOSUN_HEARTBEAT_FILE = heartbeatPath(config, join(this.dir, id));
+    // Checked and added with no await between, so two creates at once cannot both take the last place.
+    this.deps.admission.checkCreate(
+      { labels: config.labels, memory: config.resources?.memory },
+      [...this.entries.all()].map((x) => ({ labels: x.config.labels, memory: x.config.resources?.memory })),
+      req.name,
+    );
     const entry = this.entries.add(config, initialState());
     try {
       await mkdir(entry.dir, { recursive: true, mode: 0o700 });
@@ -131,6 +157,7 @@ export class Runtime {
     const e = this.resolve(ref);
     if (e.starting) return e.starting;
     this.move(e, "start");
+    this.deps.admission.checkStart(e.config.name);
     e.starting = this.doStart(e).finally(() => {
       e.starting = undefined;
     });
@@ -180,7 +207,14 @@ export class Runtime {
   private async launchAndSubscribe(e: Entry): Promise<ShimConnection> {
     // The shim replaces the previous run's pid and status files and removes its exit.json
     // before it answers, so nothing of that run needs clearing here.
-    const started = await this.launcher.launch(e.config, e.dir);
+    // Every container gets its cgroup where the host has them (stats, the freezer, kill-all),
+    // made before the shim exists: its child joins it before exec.
+    const driver = this.deps.host.cgroups.driver;
+    const cgroupDirs = driver ? await driver.create(e.config.id, cgroupLimits(e.config.resources ?? {})) : [];
+    // A rootfs gets the heartbeat file by a bind mount, made before the shim's own start-up:
+    // the source must exist already.
+    if (e.config.heartbeatTimeout) await writeFile(join(e.dir, HEARTBEAT_FILE), "", { flag: "a" });
+    const started = await this.launcher.launch(e.config, e.dir, cgroupDirs);
     e.shimPid = started.shimPid;
     e.state = { ...initialState(), pid: started.containerPid };
     return this.subscribe(e).catch((err: Error) => {
@@ -267,9 +301,12 @@ export class Runtime {
       reason: exit.reason,
       error: exit.error ?? null,
       restarts: exit.restarts ?? e.state.restarts,
+      oomKilled: exit.oomKilled === true,
     };
     if (announce) {
-      this.emit(e, "die", { exitCode: String(exit.exitCode), reason: exit.reason });
+      const attributes: Record<string, string> = { exitCode: String(exit.exitCode), reason: exit.reason };
+      if (exit.oomKilled) attributes.oomKilled = "true";
+      this.emit(e, "die", attributes);
       this.exits.emit(`exit:${e.config.id}`, {
         exitCode: exit.exitCode,
         reason: exit.reason,
@@ -301,10 +338,11 @@ export class Runtime {
 
   // ---- stop, kill, restart, remove ----
 
-  async stop(ref: string, timeoutSeconds?: number): Promise<Container> {
+  /** Stops it for good (no restart follows): `signal` (its stop signal), SIGKILL after the timeout. */
+  async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<Container> {
     const e = this.resolve(ref);
     this.move(e, "stop");
-    await this.stopEntry(e, e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
+    await this.stopEntry(e, signal ?? e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
     this.emit(e, "stop");
     return toApi(e.config, e.state, e.dir);
   }
@@ -360,6 +398,16 @@ export class Runtime {
     return this.pauseRequest(ref, "unpause", "U", "running");
   }
 
+  /** Touches the heartbeat file the shim watches (docs/shim.md, "Sandbox"). */
+  async heartbeat(ref: string): Promise<void> {
+    const e = this.resolve(ref);
+    if (!e.config.heartbeatTimeout)
+      throw new BosunError("conflict", `${e.config.name} has no heartbeat timeout`);
+    if (!isRunning(e.state.status)) throw new BosunError("conflict", `${e.config.name} is not running`);
+    const now = new Date();
+    await utimes(join(e.dir, HEARTBEAT_FILE), now, now);
+  }
+
   private async pauseRequest(
     ref: string,
     action: "pause" | "unpause",
@@ -382,6 +430,8 @@ export class Runtime {
 
   async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
     const e = this.resolve(ref);
+    // Before the stop: a restart that lockdown refuses must not leave the container stopped.
+    this.deps.admission.checkStart(e.config.name);
     if (isRunning(e.state.status)) {
       this.move(e, "stop");
       await this.stopEntry(e, e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
@@ -405,6 +455,7 @@ export class Runtime {
         await Promise.race([Promise.all(draining), delay(2000, undefined, { ref: false })]);
       for (const s of e.attach) s.fail("conflict", `${e.config.name} was removed`);
       e.conn?.close();
+      await this.deps.host.cgroups.driver?.remove(e.config.id);
       await rm(e.dir, { recursive: true, force: true });
     } catch (err) {
       e.state.status = isRunning(was) ? "exited" : was;
@@ -569,12 +620,14 @@ export class Runtime {
 
   private statsTarget(e: Entry): StatsTarget {
     const { status } = e.state;
+    const driver = this.deps.host.cgroups.driver;
     return {
       id: e.config.id,
       name: e.config.name,
       status,
       shimPid: isRunning(status) ? e.shimPid : undefined,
       dir: e.dir,
+      ...(driver && isRunning(status) && { cgroup: () => driver.stats(e.config.id) }),
     };
   }
 

@@ -59,6 +59,7 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
           finishedAt: str(ev.finishedAt),
           exitCode: num(ev.exitCode),
           signal: num(ev.signal),
+          oomKilled: ev.oomKilled === true,
           execs: execList(ev.execs),
         },
       };
@@ -75,6 +76,7 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
         signal: null,
         reason: null,
         error: null,
+        oomKilled: false,
       };
       return { state, announce: { action: "start", attributes: { restarts: String(state.restarts) } } };
     }
@@ -90,12 +92,14 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
         signal: num(ev.signal),
         reason: str(ev.reason),
         error: str(ev.error),
+        oomKilled: ev.oomKilled === true,
         // Exec'd processes die with the container (the shim's leftover kill).
         execs: final ? [] : s.execs,
       };
       const attributes: Record<string, string> = { exitCode: String(exitCode) };
       if (state.signal !== null) attributes.signal = String(state.signal);
       if (state.reason) attributes.reason = state.reason;
+      if (state.oomKilled) attributes.oomKilled = "true";
       return {
         state,
         announce: { action: "die", attributes },
@@ -120,6 +124,13 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
         announce: { action: ev.type, attributes: {} },
       };
     }
+    case "oom":
+      // The kernel killed a process of the container for memory; its exit (if it was the main
+      // process) follows with oomKilled.
+      return { state: s, announce: { action: "oom", attributes: { count: String(num(ev.count) ?? 1) } } };
+    case "sandbox":
+      // A sandbox bound ends the container: say which, before its exit says how.
+      return { state: s, announce: { action: "sandbox", attributes: { what: str(ev.what) ?? "unknown" } } };
     case "exec-start": {
       const x = execInfo(ev);
       if (!x || s.execs.some((e) => e.id === x.id)) return { state: s };

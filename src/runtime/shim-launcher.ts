@@ -8,17 +8,19 @@ import type { Readable, Writable } from "node:stream";
 import type { Logger } from "pino";
 import { BosunError } from "../api/errors.ts";
 import type { ContainerConfig } from "./container.ts";
+import { isolationArgs } from "./isolation.ts";
 
 export interface ShimStarted {
   shimPid: number;
   containerPid: number;
 }
 
-export function shimArgs(config: ContainerConfig, dir: string): string[] {
+export function shimArgs(config: ContainerConfig, dir: string, cgroupDirs: readonly string[] = []): string[] {
   const args = ["--dir", dir, "--cwd", config.cwd, "--restart", config.restart];
   if (config.stdin) args.push("--stdin");
   if (config.tty) args.push("--tty");
   args.push("--log-max-size", String(config.log.maxSize), "--log-max-files", String(config.log.maxFiles));
+  args.push(...isolationArgs(config, dir, cgroupDirs));
   return [...args, "--", ...config.command];
 }
 
@@ -44,12 +46,13 @@ export class ShimLauncher {
     private readonly log: Logger,
   ) {}
 
-  launch(config: ContainerConfig, dir: string): Promise<ShimStarted> {
+  launch(config: ContainerConfig, dir: string, cgroupDirs: readonly string[] = []): Promise<ShimStarted> {
     const child = this.ensure();
     const tag = String(++this.seq);
     return new Promise((resolve, reject) => {
       this.pending.set(tag, { name: config.name, resolve, reject });
-      child.stdin.write(encodeLaunch(tag, ["bosun-shim", ...shimArgs(config, dir)], config.env));
+      const argv = ["bosun-shim", ...shimArgs(config, dir, cgroupDirs)];
+      child.stdin.write(encodeLaunch(tag, argv, config.env));
     });
   }
 

@@ -9,7 +9,14 @@ import type { ContainerStats, TopProcess } from "../api/schemas.ts";
 import { readStat } from "./proc.ts";
 import type { ProcStat } from "./proc-stat.ts";
 import { isRunning } from "./state-machine.ts";
-import { type Machine, type Reading, type StatsTarget, statsBetween, usageByContainer } from "./stats.ts";
+import {
+  type Machine,
+  type Reading,
+  type StatsTarget,
+  statsBetween,
+  usageByContainer,
+  withCgroup,
+} from "./stats.ts";
 import { nowIso } from "./time.ts";
 
 /** CPU needs two readings: the first sample of a stream (and the only one of stream=0) comes
@@ -75,16 +82,19 @@ async function logBytes(dir: string): Promise<number> {
 export async function takeReading(targets: readonly StatsTarget[]): Promise<Reading> {
   const at = performance.now();
   const live = targets.some((t) => t.shimPid !== undefined && isRunning(t.status));
-  const [procs, logs] = await Promise.all([
+  const [m, procs, logs, cgroups] = await Promise.all([
+    readMachine(),
     live ? readProcs() : Promise.resolve([]),
     Promise.all(targets.map((t) => logBytes(t.dir))),
+    Promise.all(targets.map((t) => t.cgroup?.().catch(() => undefined))),
   ]);
-  return {
-    at,
-    time: nowIso(),
-    usage: usageByContainer(procs, targets),
-    logBytes: new Map(targets.map((t, i) => [t.id, logs[i]!])),
-  };
+  const usage = usageByContainer(procs, targets);
+  targets.forEach((t, i) => {
+    const u = usage.get(t.id);
+    const cg = cgroups[i];
+    if (u && cg) usage.set(t.id, withCgroup(u, cg, m.ticksPerSecond));
+  });
+  return { at, time: nowIso(), usage, logBytes: new Map(targets.map((t, i) => [t.id, logs[i]!])) };
 }
 
 /**

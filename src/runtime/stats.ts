@@ -2,10 +2,11 @@
 // to which container, what they use, and the CPU rate between two readings. Pure: a reading is
 // data and its time is passed in; stats-reader.ts does the I/O.
 //
-// Without a cgroup (the isolation work brings one), a container is its shim's process tree: every
+// Without a cgroup (where the host has none), a container is its shim's process tree: every
 // descendant of the shim (orphans are re-parented to it, a subreaper, so a double fork or a
 // setsid hides none) and every member of its session; never the shim itself.
 import type { ContainerStats, ContainerStatus } from "../api/schemas.ts";
+import type { CgroupStats } from "./cgroup/cgroup.ts";
 import type { ProcStat } from "./proc-stat.ts";
 import { isRunning } from "./state-machine.ts";
 
@@ -17,6 +18,8 @@ export interface StatsTarget {
   /** The live shim's pid; undefined when the container has none (created, exited). */
   shimPid: number | undefined;
   dir: string;
+  /** Reads the container's cgroup, where it has one: then CPU, memory and pids come from there. */
+  cgroup?: () => Promise<CgroupStats | undefined>;
 }
 
 export interface Usage {
@@ -31,6 +34,21 @@ export interface Usage {
   /** Tasks (threads included), as a cgroup's pids.current counts them. */
   pids: number;
   processes: ProcStat[];
+  /** From the cgroup, when there is one: its memory use (page cache included) and limit. */
+  memoryBytes?: number;
+  memoryLimit?: number | null;
+}
+
+/** Puts a cgroup's figures in place of the process tree's: the cgroup counts everything, even a
+ * process that left the tree, and knows the limit. */
+export function withCgroup(u: Usage, cg: CgroupStats, ticksPerSecond: number): Usage {
+  return {
+    ...u,
+    cpuTicks: (cg.cpuNs / 1e9) * ticksPerSecond,
+    pids: cg.pids,
+    memoryBytes: cg.memoryBytes,
+    memoryLimit: cg.memoryLimit,
+  };
 }
 
 export interface Reading {
@@ -139,8 +157,8 @@ export function statsBetween(
       read: cur.time,
       cpuPercent: Math.round(rate * 100) / 100,
       cpuSeconds: u ? u.cpuTicks / m.ticksPerSecond : 0,
-      memoryBytes: u ? u.rssPages * m.pageSize : 0,
-      memoryLimitBytes: null,
+      memoryBytes: u ? (u.memoryBytes ?? u.rssPages * m.pageSize) : 0,
+      memoryLimitBytes: u?.memoryLimit ?? null,
       pids: u?.pids ?? 0,
       logBytes: cur.logBytes.get(t.id) ?? 0,
     };

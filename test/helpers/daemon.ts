@@ -3,11 +3,12 @@
 // process group recorded under its state root (shims outlive the daemon by design).
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { BosunClient } from "../../src/api/client.ts";
 import { nodeTransport } from "../../src/cli/transport.ts";
+import { detectCgroups } from "../../src/runtime/cgroup/detect.ts";
 import { isAlive, readPidFile } from "../../src/runtime/proc.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
@@ -47,10 +48,15 @@ function daemonNodeFlags(): string[] {
   return first.split(" ").filter((w) => w.startsWith("--"));
 }
 
-async function launch(root: string, socket: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...daemonNodeFlags(), BOSUND, "--root", root, "--socket", socket], {
+async function launch(root: string, socket: string, args: readonly string[]): Promise<ChildProcess> {
+  const argv = [...daemonNodeFlags(), BOSUND, "--root", root, "--socket", socket, ...args];
+  const child = spawn(process.execPath, argv, {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, BOSUN_LOG_LEVEL: process.env.BOSUN_LOG_LEVEL ?? "info" },
+    env: {
+      ...process.env,
+      BOSUN_LOG_LEVEL: process.env.BOSUN_LOG_LEVEL ?? "info",
+      BOSUN_CGROUP_PARENT: cgroupParent(root),
+    },
     // Its own process group, so a test can kill the whole group as a terminal's Ctrl-\ would.
     detached: true,
   });
@@ -71,10 +77,11 @@ async function launch(root: string, socket: string): Promise<ChildProcess> {
   return child;
 }
 
-export async function startDaemon(): Promise<TestDaemon> {
+/** `args`: more bosund flags (quotas), kept across restart(). */
+export async function startDaemon(args: readonly string[] = []): Promise<TestDaemon> {
   const root = await mkdtemp(join(tmpdir(), "bosun-test-"));
   const socket = join(root, "bosun.sock");
-  let child = await launch(root, socket);
+  let child = await launch(root, socket, args);
   const client = new BosunClient(nodeTransport(socket));
   const d: TestDaemon = {
     root,
@@ -124,7 +131,7 @@ export async function startDaemon(): Promise<TestDaemon> {
       return exited;
     },
     async restart() {
-      child = await launch(root, socket);
+      child = await launch(root, socket, args);
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -136,11 +143,28 @@ export async function startDaemon(): Promise<TestDaemon> {
         await exited;
       }
       await killRecorded(root);
+      await removeCgroups(root);
       await rm(root, { recursive: true, force: true });
     },
   };
   return d;
 }
+
+/** Each test daemon's cgroups live under their own parent, so its cleanup finds them all. */
+export function cgroupParent(root: string): string {
+  return `bosun-test/${basename(root)}`;
+}
+
+/** Removes a test daemon's cgroups (after its processes are killed): its parent in every hierarchy. */
+export async function removeCgroups(root: string): Promise<void> {
+  const detected = await detectCgroups({ parent: cgroupParent(root) });
+  const ids = await readdir(join(root, "containers")).catch(() => [] as string[]);
+  await Promise.all(ids.map((id) => detected.driver?.remove(id).catch(() => {})));
+  for (const hierarchy of await readdir(CGROUP_ROOT).catch(() => [] as string[]))
+    await rmdir(join(CGROUP_ROOT, hierarchy, cgroupParent(root))).catch(() => {});
+}
+
+const CGROUP_ROOT = "/sys/fs/cgroup";
 
 /** SIGKILLs every shim and container process group recorded under a state root. */
 export async function killRecorded(root: string): Promise<void> {

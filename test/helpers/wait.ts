@@ -1,10 +1,11 @@
 // Waiting on facts without polling: the daemon's event stream (history first, then live) and
 // inotify for files.
 import { watch } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { BosunClient } from "../../src/api/client.ts";
 import type { Event } from "../../src/api/schemas.ts";
+import { readStat } from "../../src/runtime/proc.ts";
 
 /** Resolves with the nth event (1-based) of a container that matches action. */
 export async function nthEvent(
@@ -77,4 +78,18 @@ export function whenInDir(dir: string, check: () => Promise<boolean>, timeoutMs 
     const timer = setTimeout(() => finish(new Error(`timed out waiting on ${dir}`)), timeoutMs);
     run();
   });
+}
+
+/**
+ * Whether a process is held by a pause: stopped by a signal (T), frozen by the v1 freezer (it
+ * shows as D), or in a v2 cgroup whose cgroup.events says frozen (it shows as S there).
+ */
+export async function isPaused(pid: number): Promise<boolean> {
+  const state = (await readStat(pid))?.state;
+  if (state === "T" || state === "t" || state === "D") return true;
+  const cgroups = await readFile(`/proc/${pid}/cgroup`, "utf8").catch(() => "");
+  const v2 = /^0::(\/.+)$/m.exec(cgroups)?.[1];
+  if (!v2) return false;
+  const events = await readFile(`/sys/fs/cgroup${v2}/cgroup.events`, "utf8").catch(() => "");
+  return /^frozen 1$/m.test(events);
 }

@@ -22,6 +22,7 @@ export function formatInfo(i: DaemonInfo): string {
     `Shim: ${i.shim}`,
     `Kernel: ${i.kernel}`,
     `Cgroup: ${i.cgroup}`,
+    `Isolation: ${i.isolation}`,
     `Memory (RSS): ${mib} MiB`,
     `Uptime: ${humanDuration(i.uptimeSeconds * 1000)}`,
     "",
