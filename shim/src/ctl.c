@@ -371,7 +371,10 @@ size_t ctl_pollfds(struct pollfd *pfd) {
   for (size_t i = 0; i < nclients; i++) {
     struct client *c = clients[i];
     short ev = 0;
-    if (!c->rd_closed && !c->waiting_start && !(c->in && stdin_full())) ev |= POLLIN;
+    /* A full stdin queue (the container's, or this client's exec's) stops reading the writer:
+     * its socket fills and it waits, instead of the shim buffering without bound. */
+    if (!c->rd_closed && !c->waiting_start && !(c->in && stdin_full()) && !exec_stdin_full(c))
+      ev |= POLLIN;
     if (buf_pending(&c->obuf) > 0) ev |= POLLOUT;
     pfd[1 + i] = (struct pollfd){.fd = c->dead ? -1 : c->fd, .events = ev};
   }

@@ -11,6 +11,8 @@
 #include "state.h"
 #include "util.h"
 
+#define EXEC_STDIN_QUEUE_MAX (1 << 20) /* as the container stdin's queue */
+
 struct exec_proc {
   unsigned id; /* 0: a ghost, an X whose exec failed, kept only until the SIGCHLD pass reaps it */
   pid_t pid;
@@ -170,6 +172,11 @@ bool exec_stdin_close(void *owner) {
   x->in_close = true;
   write_in(x);
   return true;
+}
+
+bool exec_stdin_full(void *owner) {
+  struct exec_proc *x = by_owner(owner);
+  return x && buf_pending(&x->inq) >= EXEC_STDIN_QUEUE_MAX;
 }
 
 bool exec_resize(void *owner, const struct winsize *ws) {

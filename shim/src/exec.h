@@ -22,7 +22,9 @@ bool exec_is(pid_t pid);
 bool exec_stdin(void *owner, const char *data, size_t len);
 bool exec_stdin_close(void *owner);
 bool exec_resize(void *owner, const struct winsize *ws);
-void exec_owner_gone(void *owner); /* the process runs on; its output is discarded */
+void exec_owner_gone(void *owner);
+/* The owner's stdin queue is full: read nothing more from it until the process takes some. */
+bool exec_stdin_full(void *owner); /* the process runs on; its output is discarded */
 
 /* K and T: the signal to every session outside the container's process group (a terminal of its
  * own, or in a --tty container); those inside get the group's. */

@@ -1,6 +1,7 @@
 // Exec sessions (docs/shim.md, "Exec").
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { alive, cleanup, exec, type Shim, startShim, tempDir, waitFor } from "./helpers.ts";
@@ -47,6 +48,28 @@ describe("X", () => {
     const ev = await waitFor(x.exit, "exec-exit");
     assert.equal(x.stdout().trim(), "5");
     assert.equal(ev.exitCode, 0);
+  });
+
+  test("stdin for a process that does not read is capped: the shim stops reading the client", T, async () => {
+    const s = await running();
+    // The process reads its stdin only once the test writes to this FIFO.
+    const fifo = join(await tempDir(), "go");
+    execFileSync("mkfifo", [fifo]);
+    const x = await exec(s, ["sh", "-c", `read go < ${fifo}; wc -c`]);
+    const rss = () => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${s.pid}/status`, "utf8"))?.[1]);
+    const before = rss();
+    // 16 MiB while the shell waits: the pipe takes 64 KiB, the shim's queue 1 MiB; the rest
+    // must stay with the client (its socket), not in the shim.
+    const chunk = Buffer.alloc(64 * 1024, "a");
+    for (let i = 0; i < 256; i++) x.conn.send("I", chunk);
+    x.conn.send("C");
+    await new Promise((r) => setTimeout(r, 500));
+    const grown = rss() - before;
+    assert.ok(grown < 6 * 1024, `the shim grew by ${grown} kB`);
+    // Nothing is lost: once the process reads, all of it arrives.
+    writeFileSync(fifo, "go\n");
+    await waitFor(x.exit, "exec-exit");
+    assert.equal(x.stdout().trim(), String(16 * 1024 * 1024));
   });
 
   test("a missing command is an err reply and no session", T, async () => {
