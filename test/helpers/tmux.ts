@@ -60,7 +60,12 @@ export class Tmux {
     const { stdout } = await run("tmux", [...base, "display-message", "-p", "#{pid} #{pane_pid}"]);
     const [server, pane] = stdout.trim().split(" ").map(Number);
     const t = new Tmux(dir, socket, server!, pane!);
-    await t.screenShows(atHostPrompt, "the shell's prompt");
+    try {
+      await t.screenShows(atHostPrompt, "the shell's prompt");
+    } catch (e) {
+      await t.kill(); // nobody else holds it yet
+      throw e;
+    }
     return t;
   }
 
