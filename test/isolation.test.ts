@@ -159,6 +159,30 @@ describe("root filesystems", { skip: rootfs ? false : (fs as { skip: string }).s
     assert.match(back.stdout, /^written\n.*Read-only file system\n1\n$/s);
   });
 
+  test("inside a rootfs, the heartbeat file is bound in and touching it keeps the container alive", async () => {
+    const r = await d.cli([
+      "run",
+      "-d",
+      "--name",
+      "beat-root",
+      "--isolate",
+      "--rootfs",
+      copy,
+      "--heartbeat-timeout",
+      "1s",
+      "--",
+      "sh",
+      "-c",
+      'while :; do touch "$BOSUN_HEARTBEAT_FILE" || exit 3; sleep 0.1; done',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    await sleep(2500);
+    const c = await d.client.inspect("beat-root");
+    assert.equal(c.state.status, "running", `${c.state.reason} ${c.state.exitCode}`);
+    assert.equal(c.env.BOSUN_HEARTBEAT_FILE, "/run/bosun/heartbeat");
+    await d.client.remove("beat-root", { force: true });
+  });
+
   test("exec enters the container: same root, hostname, pid namespace and user", async () => {
     const r = await d.cli([
       "run",

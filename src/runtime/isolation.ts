@@ -124,6 +124,9 @@ export function isolationArgs(config: ContainerConfig, dir: string, cgroupDirs: 
   if (config.readOnly) args.push("--read-only");
   for (const v of config.volumes ?? [])
     args.push("--mount", `${v.source}:${v.target}${v.readOnly ? ":ro" : ""}`);
+  // Inside another root the state directory is out of sight: the heartbeat file is bound in.
+  if (config.heartbeatTimeout && config.rootfs)
+    args.push("--mount", `${dir}/${HEARTBEAT_FILE}:${HEARTBEAT_IN_ROOTFS}`);
   if (config.user) args.push("--user", config.user);
   if (config.isolate) {
     args.push("--no-new-privs");
