@@ -1,9 +1,22 @@
 // Bundles the CLI and the daemon into single files with esbuild, so `bosun ps` starts fast
 // (one file to load, no module resolution across node_modules at start-up).
-import { chmodSync, readFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+// The store's SQL migrations travel inside the bundle (src/control/store/migrations.ts reads
+// them from this define, and from the folder when run from the sources): { dialect: { file: sql } }.
+const migrationsDir = new URL("../src/control/store/migrations/", import.meta.url);
+const migrations = Object.fromEntries(
+  readdirSync(migrationsDir).map((dialect) => {
+    const dir = new URL(`${dialect}/`, migrationsDir);
+    return [
+      dialect,
+      Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(new URL(f, dir), "utf8")])),
+    ];
+  }),
+);
 
 const common = {
   bundle: true,
@@ -12,7 +25,9 @@ const common = {
   format: "esm",
   sourcemap: "linked",
   logLevel: "warning",
-  define: { __BOSUN_VERSION__: JSON.stringify(version) },
+  define: { __BOSUN_VERSION__: JSON.stringify(version), __BOSUN_MIGRATIONS__: JSON.stringify(migrations) },
+  // A native addon cannot be bundled: it is loaded from node_modules at run time.
+  external: ["better-sqlite3"],
 };
 
 // A bundled ESM file still needs `require` for the CommonJS dependencies esbuild inlines.
