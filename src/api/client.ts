@@ -1,6 +1,7 @@
 // The one typed client of bosund's API, shared by the CLI, the dashboard and the agents. It
 // speaks through a Transport, so it imports nothing from node: the CLI passes one built on
 // node:http over the Unix socket, a web page one built on fetch and WebSocket.
+import type { ApplyResult, AppView, DiffResult, SpecText } from "./apps.ts";
 import { BosunError } from "./errors.ts";
 import { type LogRecord, parseLogLine } from "./log-record.ts";
 import type { KillAllRequest, KillAllResponse, LockdownState } from "./policy.ts";
@@ -199,6 +200,36 @@ export class BosunClient {
     for await (const line of this.transport.lines(path, opts.signal)) {
       if (line.trim()) yield JSON.parse(line) as ContainerStats;
     }
+  }
+
+  // ---- apps ----
+
+  /** Creates or updates the apps of these files (YAML or JSON, several documents each). */
+  apply(files: SpecText[]): Promise<ApplyResult[]> {
+    return this.call("POST", "/v1/apps/apply", { files });
+  }
+  /** What apply would change, changing nothing. */
+  diff(files: SpecText[]): Promise<DiffResult[]> {
+    return this.call("POST", "/v1/apps/apply", { files, dryRun: true });
+  }
+  apps(): Promise<AppView[]> {
+    return this.call("GET", "/v1/apps");
+  }
+  app(name: string): Promise<AppView> {
+    return this.call("GET", `/v1/apps/${encodeURIComponent(name)}`);
+  }
+  async removeApp(name: string): Promise<void> {
+    await this.call("DELETE", `/v1/apps/${encodeURIComponent(name)}`);
+  }
+  scale(name: string, replicas: number): Promise<AppView> {
+    return this.call("POST", `/v1/apps/${encodeURIComponent(name)}/scale`, { replicas });
+  }
+  rollback(name: string, generation?: number): Promise<AppView> {
+    return this.call(
+      "POST",
+      `/v1/apps/${encodeURIComponent(name)}/rollback`,
+      generation === undefined ? {} : { generation },
+    );
   }
 
   top(ref: string): Promise<TopResponse> {

@@ -239,7 +239,7 @@ export const Event = z.object({
   seq: z.number(),
   time: z.string(),
   /** "daemon" for bosund's own events (lockdown, kill-all): id and name are then "bosund". */
-  type: z.enum(["container", "daemon"]),
+  type: z.enum(["container", "daemon", "app"]),
   action: z.string(),
   id: z.string(),
   name: z.string(),

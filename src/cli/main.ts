@@ -1,6 +1,14 @@
 // The `bosun` CLI: parses, calls the typed client, prints. One file per command in commands/.
 // Kept light at start-up: `ws` and the API schemas (zod) load only in the commands that use them.
 import { Command, Option } from "commander";
+import {
+  appCommand,
+  applyCommand,
+  appsCommand,
+  diffCommand,
+  rolloutCommand,
+  scaleCommand,
+} from "./commands/apps.ts";
 import { attachCommand } from "./commands/attach.ts";
 import { createCommand } from "./commands/create.ts";
 import { eventsCommand } from "./commands/events.ts";
@@ -44,6 +52,12 @@ const COMMANDS = [
   topCommand,
   waitCommand,
   eventsCommand,
+  applyCommand,
+  diffCommand,
+  appsCommand,
+  appCommand,
+  scaleCommand,
+  rolloutCommand,
   versionCommand,
   infoCommand,
 ];

@@ -9,6 +9,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { resolveRoot, resolveSocket } from "../config/paths.ts";
+import { AppController } from "../control/apps/controller.ts";
+import { HealthMonitor } from "../control/health/health-monitor.ts";
+import { openSqliteStore } from "../control/store/sqlite/sqlite-store.ts";
 import { Admission, parseQuotas, type Quotas } from "../runtime/admission.ts";
 import { writeFileAtomic } from "../runtime/atomic-write.ts";
 import { DEFAULT_PARENT } from "../runtime/cgroup/cgroup.ts";
@@ -109,6 +112,9 @@ async function main(): Promise<void> {
   const admission = await Admission.open(root, quotas, (why) => log.warn(why));
   const runtime = new Runtime({ root, shimPath, log, events, host: { cgroups, uid }, admission });
   await runtime.recover();
+  const store = openSqliteStore(root);
+  const apps = new AppController({ store, runtime, health: new HealthMonitor(), events, log });
+  await apps.start();
 
   const version = () => ({
     version: VERSION,
@@ -121,6 +127,7 @@ async function main(): Promise<void> {
     runtime,
     events,
     admission,
+    apps,
     log,
     version,
     info: () => ({
@@ -152,8 +159,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down; containers keep running");
+    apps.close();
     runtime.close();
     await app.close().catch(() => {});
+    await store.close().catch(() => {});
     await rm(pidFile, { force: true });
     process.exit(0);
   };

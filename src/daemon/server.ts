@@ -27,6 +27,7 @@ import {
   WaitQuery,
 } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
+import type { AppController } from "../control/apps/controller.ts";
 import type { Admission } from "../runtime/admission.ts";
 import { EVENT_FILTERS, type EventBus, eventMatches } from "../runtime/event-bus.ts";
 import { splitPair } from "../runtime/key-value.ts";
@@ -34,6 +35,7 @@ import type { Runtime } from "../runtime/runtime.ts";
 import type { StatsTarget } from "../runtime/stats.ts";
 import { statsStream, topOf } from "../runtime/stats-reader.ts";
 import { parseTimeArg } from "../runtime/time.ts";
+import { registerAppRoutes } from "./app-routes.ts";
 import { openApiDocument } from "./openapi.ts";
 import { registerPolicyRoutes } from "./policy-routes.ts";
 import { filterMap, parse } from "./request-args.ts";
@@ -42,6 +44,8 @@ export interface ServerDeps {
   runtime: Runtime;
   events: EventBus;
   admission: Admission;
+  /** Absent in tests of the container API alone. */
+  apps?: AppController;
   log: Logger;
   version: () => VersionInfo;
   info: () => DaemonInfo;
@@ -308,6 +312,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   );
 
   registerPolicyRoutes(app, { runtime, admission: deps.admission, events });
+  if (deps.apps) registerAppRoutes(app, deps.apps);
 
   return app;
 }

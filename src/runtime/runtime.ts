@@ -38,7 +38,7 @@ import { killOrphans } from "./orphans.ts";
 import { isAlive, readPidFile } from "./proc.ts";
 import { type ExitInfo, reduceShimEvent } from "./shim-events.ts";
 import { ShimLauncher } from "./shim-launcher.ts";
-import { ShimConnection, type ShimEvent } from "./shim-protocol.ts";
+import { encodeExec, ShimConnection, type ShimEvent } from "./shim-protocol.ts";
 import { type Action, isRunning, transition } from "./state-machine.ts";
 import type { StatsTarget } from "./stats.ts";
 import { nowIso } from "./time.ts";
@@ -594,6 +594,48 @@ export class Runtime {
       const code = /^(exec|chdir) /.test(why) ? "exec_failed" : "conflict";
       session.fail(code, `cannot exec in ${name}: ${why}`);
     });
+  }
+
+  /**
+   * Runs a command in ref's container to its end and hands back its exit code and the first
+   * 4 KiB of its output (a health check's exec probe). An abort kills the process.
+   */
+  async execCapture(
+    ref: string,
+    command: string[],
+    signal: AbortSignal,
+  ): Promise<{ exitCode: number; output: string }> {
+    const e = this.resolve(ref);
+    this.checkExec(ref);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done: (code: number) => void = () => {};
+    const exited = new Promise<number>((resolve) => (done = resolve));
+    const conn = await ShimConnection.open(this.ctlPath(e), {
+      onOutput: (_stream, data) => {
+        if (size < 4096) chunks.push(data.subarray(0, 4096 - size));
+        size += data.length;
+      },
+      onEvent: (ev) => {
+        if (ev.type === "exec-exit") done(Number(ev.exitCode));
+      },
+      onClose: () => done(255),
+    });
+    try {
+      const [, , pid] = (await conn.request("X", encodeExec(command))).split(" ");
+      conn.send("C");
+      const kill = () => {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {}
+      };
+      signal.addEventListener("abort", kill, { once: true });
+      const exitCode = await exited;
+      signal.removeEventListener("abort", kill);
+      return { exitCode, output: Buffer.concat(chunks).toString() };
+    } finally {
+      conn.close();
+    }
   }
 
   // ---- stats, top ----

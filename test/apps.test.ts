@@ -1,0 +1,158 @@
+// Apps end to end through the CLI and a real bosund: apply, health, scale, rolling updates and
+// their automatic rollback, adoption after kill -9 of the daemon, and the spec's error messages.
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { AppView } from "../src/api/apps.ts";
+import { startDaemon, type TestDaemon } from "./helpers/daemon.ts";
+
+let d: TestDaemon;
+let dir: string;
+before(async () => {
+  d = await startDaemon();
+  dir = await mkdtemp(join(tmpdir(), "bosun-apps-"));
+});
+after(async () => {
+  await d?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A tiny HTTP server on $PORT that answers `greeting`; it never listens when `broken`. */
+function appYaml(name: string, replicas: number, greeting: string, opts: { broken?: boolean } = {}): string {
+  const server = opts.broken
+    ? "setInterval(() => {}, 1000)"
+    : `require('http').createServer((q, s) => s.end('${greeting} ' + process.env.PORT)).listen(process.env.PORT, '127.0.0.1')`;
+  return `kind: App
+name: ${name}
+spec:
+  command: [node, -e, "${server}"]
+  replicas: ${replicas}
+  ports: [{name: http}]
+  health: {http: {path: /, port: http}, interval: 200ms, timeout: 1s, failureThreshold: 2}
+  update: {maxSurge: 1, maxUnavailable: 0}
+  stopTimeout: 1s
+`;
+}
+
+async function apply(file: string, text: string): Promise<string> {
+  const path = join(dir, file);
+  await writeFile(path, text);
+  const r = await d.cli(["apply", "-f", path]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+/** Waits for the rollout to end (the CLI's rollout status) and returns its exit code. */
+async function rolloutStatus(name: string): Promise<number> {
+  return (await d.cli(["rollout", "status", name], { timeoutMs: 60_000 })).code;
+}
+
+async function app(name: string): Promise<AppView> {
+  return d.client.app(name);
+}
+
+test("apply 3 replicas: all run and become healthy; the same spec again changes nothing", async () => {
+  assert.equal(await apply("web.yaml", appYaml("web", 3, "v1")), "web: created (generation 1)\n");
+  assert.equal(await rolloutStatus("web"), 0);
+  const a = await app("web");
+  assert.deepEqual([a.ready, a.desired, a.generation], [3, 3, 1]);
+  assert.deepEqual(
+    a.replicas.map((r) => [r.name, r.health]),
+    [
+      ["web-0", "healthy"],
+      ["web-1", "healthy"],
+      ["web-2", "healthy"],
+    ],
+  );
+  // Each replica answers on its own port.
+  const answers = await Promise.all(
+    a.replicas.map(async (r) => (await fetch(`http://127.0.0.1:${r.ports.http}/`)).text()),
+  );
+  assert.deepEqual(
+    answers,
+    a.replicas.map((r) => `v1 ${r.ports.http}`),
+  );
+  assert.equal(await apply("web.yaml", appYaml("web", 3, "v1")), "web: unchanged\n");
+  assert.equal((await app("web")).generation, 1);
+  const ls = await d.cli(["apps"]);
+  assert.match(ls.stdout, /^web\s+3\/3\s+complete\s+http\s+/m);
+});
+
+test("scale 3 → 1 and back to 2, with no new generation", async () => {
+  await d.cli(["scale", "web", "1"]);
+  assert.equal(await rolloutStatus("web"), 0);
+  let a = await app("web");
+  assert.deepEqual([a.replicas.length, a.ready, a.generation], [1, 1, 1]);
+  await d.cli(["scale", "web", "2"]);
+  assert.equal(await rolloutStatus("web"), 0);
+  a = await app("web");
+  assert.deepEqual([a.replicas.length, a.ready, a.generation], [2, 2, 1]);
+});
+
+test("a rolling update replaces every replica with the new spec, never below the count ready", async () => {
+  const diff = await d.cli(["diff", "-f", join(dir, "web.yaml")]);
+  assert.equal(diff.code, 0, "nothing to apply yet");
+  await writeFile(join(dir, "web2.yaml"), appYaml("web", 2, "v2"));
+  const changes = await d.cli(["diff", "-f", join(dir, "web2.yaml")]);
+  assert.equal(changes.code, 1);
+  assert.match(changes.stdout, /spec\.command:/);
+  assert.equal(await apply("web2.yaml", appYaml("web", 2, "v2")), "web: configured (generation 2)\n");
+  assert.equal(await rolloutStatus("web"), 0);
+  const a = await app("web");
+  assert.equal(a.replicas.length, 2);
+  for (const r of a.replicas) {
+    assert.equal(r.generation, 2);
+    assert.equal(await (await fetch(`http://127.0.0.1:${r.ports.http}/`)).text(), `v2 ${r.ports.http}`);
+  }
+});
+
+test("a bad update that never becomes healthy rolls back by itself", async () => {
+  await apply("bad.yaml", appYaml("web", 2, "v3", { broken: true }));
+  assert.equal(await rolloutStatus("web"), 1, "rollout status fails");
+  // Back on the last good spec, as a new generation, with every replica healthy.
+  const until = Date.now() + 60_000;
+  let a = await app("web");
+  while (Date.now() < until && !(a.status === "rolled-back" || a.status === "complete")) a = await app("web");
+  assert.ok(a.generation >= 3);
+  assert.equal(a.ready, 2);
+  for (const r of a.replicas) {
+    assert.equal(await (await fetch(`http://127.0.0.1:${r.ports.http}/`)).text(), `v2 ${r.ports.http}`);
+  }
+});
+
+test("after kill -9 of bosund, the app resumes: its replicas are adopted, none duplicated or lost", async () => {
+  const before = (await app("web")).replicas.map((r) => r.id).sort();
+  await d.kill9();
+  await d.restart();
+  assert.equal(await rolloutStatus("web"), 0);
+  const a = await app("web");
+  assert.deepEqual(a.replicas.map((r) => r.id).sort(), before);
+  assert.equal(a.ready, 2);
+});
+
+test("spec errors name the field and the line; nothing is applied", async () => {
+  const path = join(dir, "broken.yaml");
+  await writeFile(
+    path,
+    "kind: App\nname: api\nspec:\n  command: [sleep, '1']\n  replicas: -1\n  health: {tcp: {port: http}, interval: fast}\n",
+  );
+  const r = await d.cli(["apply", "-f", path]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /spec\.health\.interval: expected a duration like "5s", got "fast" \(.*broken\.yaml:6\)/,
+  );
+  assert.match(r.stderr, /spec\.replicas: must be at least 0 \(.*broken\.yaml:5\)/);
+  await assert.rejects(app("api"), /no app named api/);
+});
+
+test("app rm stops its replicas and forgets it", async () => {
+  await d.cli(["app", "rm", "web"]);
+  assert.deepEqual(
+    (await d.client.list({ all: true })).filter((c) => c.labels["bosun.app"] === "web"),
+    [],
+  );
+  assert.deepEqual(await d.client.apps(), []);
+});
