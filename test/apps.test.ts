@@ -148,6 +148,38 @@ test("spec errors name the field and the line; nothing is applied", async () => 
   await assert.rejects(app("api"), /no app named api/);
 });
 
+test("app events are kept across a daemon restart, and filter by app and type", async () => {
+  const r = await d.cli([
+    "events",
+    "--since",
+    "10m",
+    "--until",
+    "0s",
+    "--filter",
+    "app=web",
+    "--filter",
+    "type=app",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  // Written before the kill -9 above, read back from the store.
+  assert.match(r.stdout, /app\.applied/);
+  assert.match(r.stdout, /rollout\.rolling-back|rollout\.failed/);
+});
+
+test("logs app/NAME interleaves every replica's lines, each with its replica's name", async () => {
+  await apply(
+    "talk.yaml",
+    "kind: App\nname: talk\nspec:\n  command: [sh, -c, 'echo hello; sleep 1000']\n  replicas: 2\n  stopTimeout: 1s\n",
+  );
+  assert.equal(await rolloutStatus("talk"), 0);
+  const until = Date.now() + 20_000;
+  let out = "";
+  while (Date.now() < until && (out.match(/hello/g) ?? []).length < 2)
+    out = (await d.cli(["logs", "app/talk"])).stdout;
+  assert.deepEqual(out.split("\n").filter(Boolean).sort(), ["talk-0 | hello", "talk-1 | hello"]);
+  await d.cli(["app", "rm", "talk"]);
+});
+
 test("app rm stops its replicas and forgets it", async () => {
   await d.cli(["app", "rm", "web"]);
   assert.deepEqual(

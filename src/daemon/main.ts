@@ -12,6 +12,7 @@ import { resolveRoot, resolveSocket } from "../config/paths.ts";
 import { AppController } from "../control/apps/controller.ts";
 import { HealthMonitor } from "../control/health/health-monitor.ts";
 import { openSqliteStore } from "../control/store/sqlite/sqlite-store.ts";
+import type { Store } from "../control/store/store.ts";
 import { Admission, parseQuotas, type Quotas } from "../runtime/admission.ts";
 import { writeFileAtomic } from "../runtime/atomic-write.ts";
 import { DEFAULT_PARENT } from "../runtime/cgroup/cgroup.ts";
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
   const runtime = new Runtime({ root, shimPath, log, events, host: { cgroups, uid }, admission });
   await runtime.recover();
   const store = openSqliteStore(root);
+  await restoreAppEvents(store, events);
   const apps = new AppController({ store, runtime, health: new HealthMonitor(), events, log });
   await apps.start();
 
@@ -189,3 +191,24 @@ function parseOpts() {
 }
 
 main().catch((err) => fail(err instanceof Error ? (err.stack ?? err.message) : String(err)));
+
+const EVENTS_RESTORED = 1000;
+const EVENTS_KEPT = { ageMs: 7 * 86_400_000, count: 100_000 };
+
+/**
+ * App events live in the store; the last ones go back into the event ring at start, so
+ * `bosun events --since` sees them across a restart. Old ones are pruned by age and count.
+ */
+async function restoreAppEvents(store: Store, events: EventBus): Promise<void> {
+  await store.pruneEvents({
+    olderThan: new Date(Date.now() - EVENTS_KEPT.ageMs).toISOString(),
+    keepLast: EVENTS_KEPT.count,
+  });
+  for (const e of await store.listEvents({ limit: EVENTS_RESTORED })) {
+    const attributes: Record<string, string> = { app: e.app ?? "", message: e.message };
+    if (e.details && typeof e.details === "object")
+      for (const [k, v] of Object.entries(e.details))
+        if (v !== null && v !== undefined) attributes[k] = String(v);
+    events.emit({ type: "app", action: e.type, id: e.app ?? "", name: e.app ?? "", attributes }, e.time);
+  }
+}

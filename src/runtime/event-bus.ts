@@ -15,8 +15,8 @@ export class EventBus {
 
   constructor(private readonly capacity = 10_000) {}
 
-  emit(input: EventInput): Event {
-    const e: Event = { seq: ++this.seq, time: nowIso(), type: "container", ...input };
+  emit(input: EventInput, time = nowIso()): Event {
+    const e: Event = { seq: ++this.seq, time, type: "container", ...input };
     this.ring.push(e);
     if (this.ring.length > this.capacity) this.ring.shift();
     for (const l of this.listeners) l(e);
@@ -33,11 +33,12 @@ export class EventBus {
   }
 }
 
-export const EVENT_FILTERS = ["container", "event", "action", "type", "label"];
+export const EVENT_FILTERS = ["container", "event", "action", "type", "label", "app"];
 
 /**
  * Docker-style event filters: container=ID|NAME (prefix of the id too), event=ACTION,
- * label=KEY or KEY=VALUE (matched against the event's attributes), type=container.
+ * label=KEY or KEY=VALUE (matched against the event's attributes), type=container|daemon|app,
+ * app=NAME (the app's events and its replicas').
  */
 export function eventMatches(e: Event, filters: Map<string, string[]>): boolean {
   for (const [key, values] of filters) {
@@ -52,6 +53,9 @@ export function eventMatches(e: Event, filters: Map<string, string[]>): boolean 
           return e.type === v;
         case "label":
           return labelMatches(e.attributes, v);
+        case "app":
+          // An app's own events, and those of its replicas' containers (they carry its label).
+          return e.attributes.app === v || e.attributes["bosun.app"] === v;
         default:
           return false;
       }

@@ -20,7 +20,7 @@ export function eventsCommand(): Command {
     .description("stream container events")
     .option(
       "--filter <key=value>",
-      "filter by container (name or id), event, label or type (repeatable)",
+      "filter by container (name or id), event, label, type or app (repeatable)",
       collect,
     )
     .option("--since <time>", "replay events since a time or a duration ago (10m)")
@@ -35,6 +35,7 @@ export function eventsCommand(): Command {
         "action",
         "label",
         "type",
+        "app",
       ]);
       const json = wantsJson(flags.format, flags.json);
       const since = flags.since === undefined ? undefined : parseTimeArg("--since", flags.since, now);
