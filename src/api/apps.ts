@@ -26,6 +26,8 @@ export interface AppView {
   ports: { name: string; expose: number | null }[];
   createdAt: string;
   replicas: ReplicaView[];
+  /** The load balancer's metrics per exposed port (requests, rate, latency p50/p95/p99, …). */
+  traffic: Record<string, unknown>;
 }
 
 export interface ApplyResult {

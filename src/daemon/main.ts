@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { resolveRoot, resolveSocket } from "../config/paths.ts";
+import { Balancers } from "../control/apps/balancers.ts";
 import { AppController } from "../control/apps/controller.ts";
 import { HealthMonitor } from "../control/health/health-monitor.ts";
 import { openSqliteStore } from "../control/store/sqlite/sqlite-store.ts";
@@ -115,7 +116,15 @@ async function main(): Promise<void> {
   await runtime.recover();
   const store = openSqliteStore(root);
   await restoreAppEvents(store, events);
-  const apps = new AppController({ store, runtime, health: new HealthMonitor(), events, log });
+  const balancers = new Balancers(log);
+  const apps = new AppController({
+    store,
+    runtime,
+    health: new HealthMonitor(),
+    events,
+    log,
+    balancer: balancers,
+  });
   await apps.start();
 
   const version = () => ({
@@ -162,6 +171,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, "shutting down; containers keep running");
     apps.close();
+    await balancers.close();
     runtime.close();
     await app.close().catch(() => {});
     await store.close().catch(() => {});

@@ -46,6 +46,8 @@ export interface BalancerPort {
   update(app: App, serving: { id: string; ports: Record<string, number> }[]): void;
   drain(id: string): void;
   remove(app: string): void;
+  /** Request metrics per exposed port: rate, latency percentiles, connections, status classes. */
+  metrics(app: string): Record<string, unknown>;
 }
 
 export interface ControllerDeps {
@@ -428,6 +430,7 @@ export class AppController {
       ports: (app.spec.ports ?? []).map((p) => ({ name: p.name, expose: p.expose ?? null })),
       createdAt: a.createdAt,
       replicas,
+      traffic: this.deps.balancer?.metrics(a.name) ?? {},
     };
   }
 
