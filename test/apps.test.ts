@@ -19,7 +19,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A tiny HTTP server on $PORT that answers `greeting`; it never listens when `broken`. */
+/**
+ * A tiny HTTP server on $PORT that answers `greeting`; it never listens when `broken`. The start
+ * period keeps a replica that is slow to start on a loaded machine from counting as unhealthy.
+ */
 function appYaml(name: string, replicas: number, greeting: string, opts: { broken?: boolean } = {}): string {
   const server = opts.broken
     ? "setInterval(() => {}, 1000)"
@@ -30,7 +33,7 @@ spec:
   command: [node, -e, "${server}"]
   replicas: ${replicas}
   ports: [{name: http}]
-  health: {http: {path: /, port: http}, interval: 200ms, timeout: 1s, failureThreshold: 2}
+  health: {http: {path: /, port: http}, interval: 200ms, timeout: 1s, failureThreshold: 2, startPeriod: ${opts.broken ? "0s" : "20s"}}
   update: {maxSurge: 1, maxUnavailable: 0}
   stopTimeout: 1s
 `;

@@ -49,7 +49,7 @@ spec:
   command: [node, -e, ${JSON.stringify(server)}]
   replicas: ${replicas}
   ports: [{name: http, expose: ${port}}]
-  health: {http: {path: /healthz, port: http}, interval: 200ms, timeout: 1s, failureThreshold: 2}
+  health: {http: {path: /healthz, port: http}, interval: 200ms, timeout: 1s, failureThreshold: 2, startPeriod: 20s}
   update: {maxSurge: 1, maxUnavailable: 0}
   stopTimeout: 2s
 `;
