@@ -2,13 +2,14 @@
 // same machine (this machine is shared and noisy: absolute numbers mean little, ratios more).
 //   npm run bench                 all of them
 //   npm run bench -- memory start  some of them (memory, start, restart, logs, scale, exec,
-//                                  isolation, limits)
+//                                  isolation, limits, lb)
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ShimConnection, type ShimEvent } from "../src/runtime/shim-protocol.ts";
 import { startDaemon, type TestDaemon } from "../test/helpers/daemon.ts";
 import { isolation, limits } from "./isolation.ts";
+import { lb } from "./lb.ts";
 import { privateKb, rssKb } from "./proc-memory.ts";
 import { percentile, type Row, table, timeIt } from "./report.ts";
 
@@ -316,7 +317,7 @@ const exec: Bench = async (d) => {
   ];
 };
 
-const ALL: Record<string, Bench> = { memory, start, restart, logs, scale, exec, isolation, limits };
+const ALL: Record<string, Bench> = { memory, start, restart, logs, scale, exec, isolation, limits, lb };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((a) => a !== "--");
