@@ -79,6 +79,10 @@ test("apply 3 replicas: all run and become healthy; the same spec again changes 
   );
   assert.equal(await apply("web.yaml", appYaml("web", 3, "v1")), "web: unchanged\n");
   assert.equal((await app("web")).generation, 1);
+  // Health per replica in ps and inspect, as Docker shows it.
+  const ps = await d.cli(["ps", "--filter", "label=bosun.app=web"]);
+  assert.equal((ps.stdout.match(/Up .*\(healthy\)/g) ?? []).length, 3, ps.stdout);
+  assert.equal((await d.client.inspect("web-0")).state.health, "healthy");
   const ls = await d.cli(["apps"]);
   assert.match(ls.stdout, /^web\s+3\/3\s+complete\s+http\s+/m);
 });

@@ -186,6 +186,8 @@ export const ContainerState = z.object({
   error: z.string().nullable(),
   /** The last exit was the kernel's OOM killer (the memory limit was hit). */
   oomKilled: z.boolean(),
+  /** starting, healthy or unhealthy for an app's replica with a health check; else null. */
+  health: z.string().nullable(),
   /** Exec sessions that still run, as the shim lists them (so also after a daemon restart). */
   execs: z.array(ExecInfo),
 });

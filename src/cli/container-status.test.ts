@@ -5,7 +5,7 @@ import { initialState } from "../runtime/container.ts";
 import { exitCodeOf, formatStatus } from "./container-status.ts";
 
 const now = Date.parse("2026-11-22T01:05:00Z");
-const base: ContainerState = { ...initialState(), running: false };
+const base: ContainerState = { ...initialState(), running: false, health: null };
 
 test("a created container reads Created", () => {
   assert.equal(formatStatus(base, now), "Created");
@@ -47,4 +47,11 @@ test("an OOM kill shows in the exit status", () => {
     oomKilled: true,
   };
   assert.equal(formatStatus(s, now), "Exited (137, OOM killed) 1 second ago");
+});
+
+test("a replica with a health check shows it, as Docker does", () => {
+  const up = { ...base, status: "running" as const, running: true, startedAt: "2026-11-22T01:04:57Z" };
+  assert.equal(formatStatus({ ...up, health: "healthy" }, now), "Up 3 seconds (healthy)");
+  assert.equal(formatStatus({ ...up, health: "starting" }, now), "Up 3 seconds (health: starting)");
+  assert.equal(formatStatus({ ...up, health: "unhealthy" }, now), "Up 3 seconds (unhealthy)");
 });

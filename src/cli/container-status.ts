@@ -17,8 +17,12 @@ export function formatStatus(state: ContainerState, now: number): string {
   switch (state.status) {
     case "created":
       return "Created";
-    case "running":
-      return state.startedAt ? `Up ${humanDuration(now - Date.parse(state.startedAt))}` : "Up";
+    case "running": {
+      const up = state.startedAt ? `Up ${humanDuration(now - Date.parse(state.startedAt))}` : "Up";
+      // As Docker shows a health check's state.
+      if (state.health === "starting") return `${up} (health: starting)`;
+      return state.health ? `${up} (${state.health})` : up;
+    }
     case "paused":
       return state.startedAt
         ? `Up ${humanDuration(now - Date.parse(state.startedAt))} (Paused)`

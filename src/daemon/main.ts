@@ -117,10 +117,12 @@ async function main(): Promise<void> {
   const store = openSqliteStore(root);
   await restoreAppEvents(store, events);
   const balancers = new Balancers(log);
+  const health = new HealthMonitor();
+  runtime.setHealthSource((id) => health.state(id));
   const apps = new AppController({
     store,
     runtime,
-    health: new HealthMonitor(),
+    health,
     events,
     log,
     balancer: balancers,

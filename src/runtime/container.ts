@@ -86,8 +86,13 @@ export function initialState(): ObservedState {
   };
 }
 
-export function toApi(config: ContainerConfig, state: ObservedState, stateDir: string): Container {
-  const apiState: ContainerState = { ...state, running: isRunning(state.status) };
+export function toApi(
+  config: ContainerConfig,
+  state: ObservedState,
+  stateDir: string,
+  health?: string,
+): Container {
+  const apiState: ContainerState = { ...state, running: isRunning(state.status), health: health ?? null };
   return {
     ...config,
     tty: config.tty ?? false,

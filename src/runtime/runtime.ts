@@ -63,6 +63,7 @@ export class Runtime {
   private readonly exits = new EventEmitter();
   private readonly dir: string;
   private readonly launcher: ShimLauncher;
+  private healthOf: (id: string) => string | undefined = () => undefined;
 
   constructor(private readonly deps: RuntimeDeps) {
     this.dir = join(deps.root, "containers");
@@ -73,18 +74,27 @@ export class Runtime {
 
   // ---- queries ----
 
+  /** Where a container's health comes from: the apps' health checks (they know their replicas). */
+  setHealthSource(source: (id: string) => string | undefined): void {
+    this.healthOf = source;
+  }
+
+  private api(e: Entry): Container {
+    return toApi(e.config, e.state, e.dir, this.healthOf(e.config.id));
+  }
+
   resolve(ref: string): Entry {
     return this.entries.resolve(ref);
   }
 
   inspect(ref: string): Container {
     const e = this.resolve(ref);
-    return toApi(e.config, e.state, e.dir);
+    return this.api(e);
   }
 
   /** Filters as Docker's: name=, id=, label=KEY or KEY=VALUE, status=. All must hold. */
   list(all: boolean, filters: Map<string, string[]>): Container[] {
-    return this.entries.select(all, filters).map((e) => toApi(e.config, e.state, e.dir));
+    return this.entries.select(all, filters).map((e) => this.api(e));
   }
 
   counts(): Record<"total" | ContainerStatus, number> {
@@ -201,7 +211,7 @@ export class Runtime {
       await Promise.race([exited, delay(2000, undefined, { ref: false })]);
       throw new BosunError("exec_failed", `cannot start ${e.config.name}: ${(err as Error).message}`);
     }
-    return toApi(e.config, e.state, e.dir);
+    return this.api(e);
   }
 
   private async launchAndSubscribe(e: Entry): Promise<ShimConnection> {
@@ -344,7 +354,7 @@ export class Runtime {
     this.move(e, "stop");
     await this.stopEntry(e, signal ?? e.config.stopSignal, timeoutSeconds ?? e.config.stopTimeout);
     this.emit(e, "stop");
-    return toApi(e.config, e.state, e.dir);
+    return this.api(e);
   }
 
   private async stopEntry(e: Entry, signal: string, timeoutSeconds: number): Promise<void> {
@@ -386,7 +396,7 @@ export class Runtime {
       throw new BosunError("conflict", `cannot kill ${e.config.name}: ${err.message}`);
     });
     this.emit(e, "kill", { signal: String(n) });
-    return toApi(e.config, e.state, e.dir);
+    return this.api(e);
   }
 
   /** Freezes every process of the container (the shim's P); its pause event moves the state. */
@@ -425,7 +435,7 @@ export class Runtime {
     // The shim sends its event before its reply on this connection, so the state has moved
     // already; this only covers a subscription that was replaced in between.
     if (e.state.status === before) e.state = { ...e.state, status: after };
-    return toApi(e.config, e.state, e.dir);
+    return this.api(e);
   }
 
   async restart(ref: string, timeoutSeconds?: number): Promise<Container> {
