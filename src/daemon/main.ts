@@ -11,6 +11,7 @@ import pino from "pino";
 import { resolveRoot, resolveSocket } from "../config/paths.ts";
 import { Balancers } from "../control/apps/balancers.ts";
 import { AppController } from "../control/apps/controller.ts";
+import { NginxBalancers } from "../control/apps/nginx-balancers.ts";
 import { HealthMonitor } from "../control/health/health-monitor.ts";
 import { openSqliteStore } from "../control/store/sqlite/sqlite-store.ts";
 import type { Store } from "../control/store/store.ts";
@@ -26,6 +27,7 @@ import { buildServer } from "./server.ts";
 
 const USAGE = `Usage: bosund [--root DIR] [--socket PATH] [--shim PATH] [--log-level LEVEL]
               [--max-containers N] [--max-memory SIZE] [--max-per-label KEY=N]...
+              [--lb builtin|nginx]
 
   --root DIR       state directory (env BOSUN_ROOT; default /var/lib/bosun as root,
                    else $XDG_STATE_HOME/bosun)
@@ -33,6 +35,8 @@ const USAGE = `Usage: bosund [--root DIR] [--socket PATH] [--shim PATH] [--log-l
                    else $XDG_RUNTIME_DIR/bosun/bosun.sock)
   --shim PATH      the bosun-shim binary (env BOSUN_SHIM; default: the one this package built)
   --log-level L    trace, debug, info, warn, error (env BOSUN_LOG_LEVEL; default info)
+  --lb KIND        the apps' load balancer: builtin (default), or nginx (renders, checks with
+                   nginx -t and reloads a configuration in ROOT/nginx; nginx must be installed)
 
 Quotas (a create that would pass one is refused; every container that exists counts):
   --max-containers N    at most N containers
@@ -116,7 +120,9 @@ async function main(): Promise<void> {
   await runtime.recover();
   const store = openSqliteStore(root);
   await restoreAppEvents(store, events);
-  const balancers = new Balancers(log);
+  const lb = args.lb ?? "builtin";
+  if (lb !== "builtin" && lb !== "nginx") fail(`--lb: expected builtin or nginx, got "${lb}"\n${USAGE}`);
+  const balancers = lb === "nginx" ? new NginxBalancers(root, log) : new Balancers(log);
   const health = new HealthMonitor();
   runtime.setHealthSource((id) => health.state(id));
   const apps = new AppController({
@@ -197,6 +203,7 @@ function parseOpts() {
       "max-containers": { type: "string" },
       "max-memory": { type: "string" },
       "max-per-label": { type: "string", multiple: true },
+      lb: { type: "string" },
     },
     strict: true,
   }).values;
