@@ -49,7 +49,13 @@ async function apply(file: string, text: string): Promise<string> {
 
 /** Waits for the rollout to end (the CLI's rollout status) and returns its exit code. */
 async function rolloutStatus(name: string): Promise<number> {
-  return (await d.cli(["rollout", "status", name], { timeoutMs: 60_000 })).code;
+  const r = await d.cli(["rollout", "status", name], { timeoutMs: 60_000 });
+  if (r.code === 128) {
+    // Timed out: say what the app looked like, for the failure's report.
+    const a = await d.client.app(name).catch((e: Error) => e.message);
+    process.stderr.write(`rollout status ${name} timed out:\n${r.stdout}\n${JSON.stringify(a, null, 1)}\n`);
+  }
+  return r.code;
 }
 
 async function app(name: string): Promise<AppView> {

@@ -23,7 +23,13 @@ import type { App } from "../spec/app-spec.ts";
 import { diffSpecs } from "../spec/diff-specs.ts";
 import { specHash } from "../spec/spec-hash.ts";
 import type { Store, App as StoredApp } from "../store/store.ts";
-import { freePort, identityOf, LABEL_APP, type ReplicaIdentity, replicaRequest } from "./replica-spec.ts";
+import {
+  identityOf,
+  LABEL_APP,
+  PortAllocator,
+  type ReplicaIdentity,
+  replicaRequest,
+} from "./replica-spec.ts";
 
 const BACKSTOP_MS = 10_000;
 
@@ -84,6 +90,7 @@ export class AppController {
   private unsubscribe: (() => void) | undefined;
   private closed = false;
   private readonly now: () => number;
+  private readonly ports = new PortAllocator();
 
   constructor(private readonly deps: ControllerDeps) {
     this.now = deps.now ?? Date.now;
@@ -295,7 +302,15 @@ export class AppController {
   private async startReplica(name: string, index: number, ref: SpecRef): Promise<void> {
     const app = await this.specOf(name, ref);
     const ports: Record<string, number> = {};
-    for (const p of app.spec.ports ?? []) ports[p.name] = await freePort();
+    // Not a port another replica of any app holds, even one that is restarting.
+    const inUse = new Set<number>();
+    for (const c of this.deps.runtime.list(true, new Map([["label", [LABEL_APP]]])))
+      for (const port of Object.values(identityOf(c.labels)?.ports ?? {})) inUse.add(port);
+    for (const p of app.spec.ports ?? []) {
+      const port = await this.ports.allocate(inUse);
+      inUse.add(port);
+      ports[p.name] = port;
+    }
     const identity: ReplicaIdentity = { index, generation: ref.generation, specHash: ref.specHash, ports };
     const req = CreateContainerRequest.parse(replicaRequest(app, identity));
     const { id } = await this.deps.runtime.create(req);

@@ -1,6 +1,7 @@
 // What one replica of an app is: a container request made from the app's spec, its slot, its
 // generation and its ports. The labels are how the controller finds its replicas again (after a
 // daemon restart too): the containers are the truth about what runs.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { CreateContainerRequest } from "../../api/schemas.ts";
 import { type App, portEnvName } from "../spec/app-spec.ts";
@@ -73,15 +74,57 @@ export function identityOf(labels: Record<string, string>): (ReplicaIdentity & {
   return { app, index, generation, specHash, ports };
 }
 
-/** A port free on 127.0.0.1 right now (the kernel picks it; the replica binds it next). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Binds and releases `port` on 127.0.0.1: true when nothing holds it now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * Hands out replica ports from below the kernel's ephemeral range. A port the kernel picked
+ * (bind to 0) sits in that range, where any outgoing connection (a health probe, the balancer's
+ * upstreams) may take it as its source port before the replica binds it; below the range only
+ * listeners live. Ports handed out recently are not handed out again, so two replicas started at
+ * once never get the same one.
+ */
+export class PortAllocator {
+  private readonly recent = new Map<number, number>();
+  private next: number;
+
+  constructor(
+    private readonly low = 20_000,
+    private readonly high = ephemeralLow() - 1,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.next = low + Math.floor(Math.random() * (high - low + 1));
+  }
+
+  async allocate(inUse: ReadonlySet<number> = new Set()): Promise<number> {
+    const span = this.high - this.low + 1;
+    const now = this.now();
+    for (const [p, at] of this.recent) if (now - at > 60_000) this.recent.delete(p);
+    for (let i = 0; i < span; i++) {
+      const port = this.next;
+      this.next = port >= this.high ? this.low : port + 1;
+      if (inUse.has(port) || this.recent.has(port)) continue;
+      if (!(await bindable(port))) continue;
+      this.recent.set(port, now);
+      return port;
+    }
+    throw new Error(`no free port between ${this.low} and ${this.high}`);
+  }
+}
+
+/** The lowest port the kernel gives out for outgoing connections (32768 by default). */
+function ephemeralLow(): number {
+  try {
+    const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/);
+    const n = Number(low);
+    return Number.isInteger(n) && n > 21_000 ? n : 32_768;
+  } catch {
+    return 32_768;
+  }
 }
