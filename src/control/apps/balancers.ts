@@ -47,7 +47,7 @@ export class Balancers implements BalancerPort {
       l.balancer.setRoutes([
         {
           app: app.name,
-          strategy: "round-robin",
+          strategy: p.balance ?? "round-robin",
           backends: serving
             .filter((s) => s.ports[p.name] !== undefined)
             .map((s) => ({ id: s.id, host: "127.0.0.1", port: s.ports[p.name]!, ready: true })),

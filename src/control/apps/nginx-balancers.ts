@@ -33,7 +33,7 @@ export class NginxBalancers implements BalancerPort {
       const name = `${app.name}.${p.name}`;
       routes.push({
         app: name,
-        strategy: "round-robin",
+        strategy: p.balance ?? "round-robin",
         backends: serving
           .filter((s) => s.ports[p.name] !== undefined)
           .map((s) => ({

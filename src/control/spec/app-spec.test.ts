@@ -130,3 +130,12 @@ test("an app name leaves room for the replica's -<index>", () => {
   assert.deepEqual(issues({}, { name: "a".repeat(101) }), ["name: an app name is at most 100 characters"]);
   assert.match(issues({}, { name: "-web" }).join(), /starts with a letter or digit/);
 });
+
+test("an exposed port picks its balancing: round-robin unless it says least-connections", () => {
+  const app = AppSpec.parse({
+    ...minimal,
+    spec: { command: ["x"], ports: [{ name: "http", expose: 8080, balance: "least-connections" }] },
+  });
+  assert.equal(app.spec.ports?.[0]?.balance, "least-connections");
+  assert.match(issues({ ports: [{ name: "http", balance: "random" }] })[0]!, /^spec\.ports\.0\.balance: /);
+});

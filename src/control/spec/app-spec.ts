@@ -56,6 +56,8 @@ const Port = z.strictObject({
   name: PortName,
   /** The app's public port, where the load balancer listens; each replica listens on its own. */
   expose: z.number().int().min(1).max(65_535).optional(),
+  /** How the balancer picks a replica for each request on the exposed port (round-robin by default). */
+  balance: z.enum(["round-robin", "least-connections"]).optional(),
 });
 
 const Ports = z
