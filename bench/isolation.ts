@@ -1,7 +1,7 @@
 // Isolation and limits: what namespaces, a cgroup and a root filesystem add to a start, against
 // the same start without them, a plain spawn and (where Debian's runc is installed) `runc run` of
 // the same command in the same root filesystem; and how close a CPU limit holds a busy loop.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import type { CreateContainerRequest } from "../src/api/schemas.ts";
 import { detectCgroups } from "../src/runtime/cgroup/detect.ts";
 import { cgroupParent, type TestDaemon } from "../test/helpers/daemon.ts";
 import { busyboxRootfs } from "../test/helpers/rootfs.ts";
-import { percentile, type Row, timeIt } from "./report.ts";
+import { percentile, type Row, spawnTimes, timeIt } from "./report.ts";
 
 const run = promisify(execFile);
 const N = Number(process.env.BOSUN_BENCH_ISOLATION_N ?? 50);
@@ -29,25 +29,6 @@ async function startTimes(d: TestDaemon, spec: Omit<CreateContainerRequest, "com
     );
   }
   for (const id of ids) await d.client.remove(id, { force: true });
-  return times;
-}
-
-async function spawnTimes(): Promise<number[]> {
-  const times: number[] = [];
-  const kids: ChildProcess[] = [];
-  for (let i = 0; i < N; i++) {
-    times.push(
-      await timeIt(
-        () =>
-          new Promise<void>((ok) => {
-            const c = spawn("sleep", ["1000"], { stdio: "ignore" });
-            kids.push(c);
-            c.once("spawn", () => ok());
-          }),
-      ),
-    );
-  }
-  for (const c of kids) c.kill("SIGKILL");
   return times;
 }
 
@@ -96,7 +77,7 @@ export async function isolation(d: TestDaemon): Promise<Row[]> {
   const withRoot = rootfs
     ? await startTimes(d, { isolate: true, rootfs, resources: { memory: "256m", pids: 256 } })
     : undefined;
-  const spawned = await spawnTimes();
+  const spawned = await spawnTimes(N);
   const runc = rootfs ? await runcTimes(rootfs) : undefined;
   const p = (xs: number[]) => percentile(xs, 50);
   const rows: Row[] = [

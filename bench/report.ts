@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 
 export interface Row {
@@ -13,6 +14,26 @@ export async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
+}
+
+/** The baseline of every start figure: `n` plain spawns of `sleep 1000`, each until it runs. */
+export async function spawnTimes(n: number): Promise<number[]> {
+  const times: number[] = [];
+  const kids: ChildProcess[] = [];
+  for (let i = 0; i < n; i++) {
+    times.push(
+      await timeIt(
+        () =>
+          new Promise<void>((ok) => {
+            const c = spawn("sleep", ["1000"], { stdio: "ignore" });
+            kids.push(c);
+            c.once("spawn", () => ok());
+          }),
+      ),
+    );
+  }
+  for (const c of kids) c.kill("SIGKILL");
+  return times;
 }
 
 export function percentile(xs: number[], p: number): number {

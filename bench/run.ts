@@ -11,7 +11,7 @@ import { startDaemon, type TestDaemon } from "../test/helpers/daemon.ts";
 import { isolation, limits } from "./isolation.ts";
 import { lb } from "./lb.ts";
 import { privateKb, rssKb } from "./proc-memory.ts";
-import { percentile, type Row, table, timeIt } from "./report.ts";
+import { percentile, type Row, spawnTimes, table, timeIt } from "./report.ts";
 
 type Bench = (d: TestDaemon) => Promise<Row[]>;
 
@@ -93,21 +93,7 @@ const start: Bench = async (d) => {
     );
   }
   await removeAll(d);
-  const plain: number[] = [];
-  const kids: ChildProcess[] = [];
-  for (let i = 0; i < n; i++) {
-    plain.push(
-      await timeIt(
-        () =>
-          new Promise<void>((ok) => {
-            const c = spawn("sleep", ["1000"], { stdio: "ignore" });
-            kids.push(c);
-            c.once("spawn", () => ok());
-          }),
-      ),
-    );
-  }
-  await killAll(kids);
+  const plain = await spawnTimes(n);
   const p50 = percentile(api, 50);
   const b50 = percentile(plain, 50);
   return [

@@ -1,25 +1,11 @@
 // Helpers for the isolation tests: a shim started with isolation options, and runs to the end.
 import { spawn } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
+import { DEFAULT_CAPABILITIES } from "../../src/runtime/isolation.ts";
 import { adoptShim, type ExitFile, SHIM, type Shim, type ShimOptions, shimArgs, tempDir } from "./helpers.ts";
 
 /** bosund's capability set for isolated containers: Docker's default. */
-export const DEFAULT_CAPS = [
-  "CHOWN",
-  "DAC_OVERRIDE",
-  "FSETID",
-  "FOWNER",
-  "MKNOD",
-  "NET_RAW",
-  "SETGID",
-  "SETUID",
-  "SETFCAP",
-  "SETPCAP",
-  "NET_BIND_SERVICE",
-  "SYS_CHROOT",
-  "KILL",
-  "AUDIT_WRITE",
-].join(",");
+export const DEFAULT_CAPS = DEFAULT_CAPABILITIES.join(",");
 /** Those capabilities as /proc/PID/status prints a set. */
 export const DEFAULT_CAPS_MASK = "00000000a80425fb";
 
