@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestDaemon } from "../test/helpers/daemon.ts";
+import { freePort } from "../test/helpers/net.ts";
 import type { Row } from "./report.ts";
 
 const run = promisify(execFile);
@@ -61,15 +62,6 @@ async function wrk(port: number, connections = 16): Promise<WrkResult> {
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(stdout);
   if (errors) throw new Error(`wrk saw errors: ${errors[0]}`);
   return { rps, p99Ms };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
 }
 
 async function measure(port: number, pids: () => Promise<number[]>): Promise<WrkResult & { perCpu: number }> {

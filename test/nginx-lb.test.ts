@@ -3,28 +3,19 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { startDaemon, type TestDaemon } from "./helpers/daemon.ts";
+import { freePort } from "./helpers/net.ts";
 
 const run = promisify(execFile);
 const nginx = await run("sh", ["-c", "command -v nginx"]).then(
   () => true,
   () => false,
 );
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
-}
 
 describe("--lb nginx", {
   skip: nginx ? false : "nginx is not installed (.ci/run installs nginx-light)",

@@ -14,7 +14,6 @@ import type {
   Action,
   DesiredApp,
   ObservedReplica,
-  PlanEvent,
   ReplicaStatus,
   RolloutState,
   SpecRef,
@@ -241,7 +240,7 @@ export class AppController {
       this.specs.set(name, back.spec as App);
       l.again = true;
     }
-    for (const e of p.events) this.recordPlanEvent(name, e);
+    for (const e of p.events) this.record(name, e.type, e.message, e.details);
     if (p.rollout.state === "complete" && phaseBefore !== "complete")
       l.previous = { generation: p.rollout.generation, specHash: p.rollout.specHash };
     if (p.rollout.state !== phaseBefore) await this.saveStatus(name, p.rollout);
@@ -458,10 +457,6 @@ export class AppController {
         generation: r.generation,
       })
       .catch(() => {});
-  }
-
-  private recordPlanEvent(name: string, e: PlanEvent): void {
-    this.record(name, e.type, e.message, e.details);
   }
 
   private actionFailed(name: string, a: Action, err: Error): void {
