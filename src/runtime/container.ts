@@ -68,6 +68,12 @@ export interface ObservedState {
   oomKilled: boolean;
   /** The exec sessions that run, as the shim reports them. */
   execs: ExecInfo[];
+  /**
+   * Ids of this shim's execs that have ended (the newest few). An exec's start and exit reach
+   * the daemon twice, on its own connection and on the subscription, in either order: a late
+   * copy of the start of an exec already ended must not list it again.
+   */
+  endedExecs: number[];
 }
 
 export function initialState(): ObservedState {
@@ -83,6 +89,7 @@ export function initialState(): ObservedState {
     error: null,
     oomKilled: false,
     execs: [],
+    endedExecs: [],
   };
 }
 
@@ -92,7 +99,8 @@ export function toApi(
   stateDir: string,
   health?: string,
 ): Container {
-  const apiState: ContainerState = { ...state, running: isRunning(state.status), health: health ?? null };
+  const { endedExecs: _, ...observed } = state;
+  const apiState: ContainerState = { ...observed, running: isRunning(state.status), health: health ?? null };
   return {
     ...config,
     tty: config.tty ?? false,

@@ -146,3 +146,18 @@ test("a final exit forgets the execs: they die with the container", () => {
   const ev = { type: "exit", exitCode: 0, time: "T2", final: true, reason: "exited" };
   assert.deepEqual(reduceShimEvent(listed, ev, "web", "no").state.execs, []);
 });
+
+test("a late second copy of an ended exec's start does not list it again, nor announce it twice", () => {
+  const start = { type: "exec-start", id: 1, pid: 70, tty: false, command: ["true"] };
+  const exit = { type: "exec-exit", id: 1, pid: 70, exitCode: 0, signal: null };
+  // The exec's own connection: start, exit. Then the subscription's copies of both.
+  let s = running;
+  const announced: string[] = [];
+  for (const ev of [start, exit, start, exit]) {
+    const r = reduceShimEvent(s, ev, "web", "no");
+    s = r.state;
+    if (r.announce) announced.push(r.announce.action);
+  }
+  assert.deepEqual(announced, ["exec_start", "exec_die"]);
+  assert.deepEqual(s.execs, []);
+});

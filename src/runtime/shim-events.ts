@@ -18,6 +18,9 @@ export interface Reduced {
   exit?: ExitInfo;
 }
 
+/** How many ended exec ids a container remembers: far more than can be in flight at once. */
+const ENDED_KEPT = 64;
+
 const num = (v: unknown) => (typeof v === "number" ? v : null);
 const str = (v: unknown) => (typeof v === "string" ? v : null);
 
@@ -133,7 +136,7 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
       return { state: s, announce: { action: "sandbox", attributes: { what: str(ev.what) ?? "unknown" } } };
     case "exec-start": {
       const x = execInfo(ev);
-      if (!x || s.execs.some((e) => e.id === x.id)) return { state: s };
+      if (!x || s.execs.some((e) => e.id === x.id) || s.endedExecs.includes(x.id)) return { state: s };
       return {
         state: { ...s, execs: [...s.execs, x] },
         announce: { action: "exec_start", attributes: { execId: String(x.id), pid: String(x.pid) } },
@@ -141,9 +144,17 @@ export function reduceShimEvent(s: ObservedState, ev: ShimEvent, name: string, p
     }
     case "exec-exit": {
       const id = num(ev.id);
-      if (!s.execs.some((e) => e.id === id)) return { state: s };
+      if (id === null || !s.execs.some((e) => e.id === id)) {
+        // An exit that came before its start's second copy: remember it all the same.
+        if (id === null || s.endedExecs.includes(id)) return { state: s };
+        return { state: { ...s, endedExecs: [...s.endedExecs.slice(-(ENDED_KEPT - 1)), id] } };
+      }
       return {
-        state: { ...s, execs: s.execs.filter((e) => e.id !== id) },
+        state: {
+          ...s,
+          execs: s.execs.filter((e) => e.id !== id),
+          endedExecs: [...s.endedExecs.slice(-(ENDED_KEPT - 1)), id],
+        },
         announce: {
           action: "exec_die",
           attributes: { execId: String(id), exitCode: String(num(ev.exitCode) ?? 255) },
