@@ -135,6 +135,22 @@ test("a bad update that never becomes healthy rolls back by itself", async () =>
   }
 });
 
+test("an update that crash-loops under restart: always is reported and rolled back before the deadline", async () => {
+  const spec = (command: string) =>
+    `kind: App\nname: loop\nspec:\n  command: [sh, -c, '${command}']\n  replicas: 1\n  update: {minReadySeconds: 1}\n  stopTimeout: 1s\n`;
+  await apply("loop.yaml", spec("sleep 1000"));
+  assert.equal(await rolloutStatus("loop"), 0);
+  await apply("loop.yaml", spec("exit 3"));
+  assert.equal(await rolloutStatus("loop"), 1, "rollout status fails");
+  const r = await d.cli(["events", "--until", "0s", "--filter", "app=loop"]);
+  // Three restarts (the shim's backoff: 0, 0.1 and 0.2 s), not the 60 s progress deadline.
+  assert.match(r.stdout, /replica\.crash-looping/);
+  assert.match(r.stdout, /rollout\.failed.*restarted 3 times without becoming ready/);
+  const a = await app("loop");
+  assert.equal(a.ready, 1);
+  await d.cli(["app", "rm", "loop"]);
+});
+
 test("after kill -9 of bosund, the app resumes: its replicas are adopted, none duplicated or lost", async () => {
   const before = (await app("web")).replicas.map((r) => r.id).sort();
   await d.kill9();

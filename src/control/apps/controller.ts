@@ -9,6 +9,7 @@ import { BosunError } from "../../api/errors.ts";
 import { type Container, CreateContainerRequest, type Event } from "../../api/schemas.ts";
 import type { EventBus } from "../../runtime/event-bus.ts";
 import type { HealthChange, HealthMonitor } from "../health/health-monitor.ts";
+import { DEFAULT_FAILURE_THRESHOLD } from "../reconciler/limits.ts";
 import { plan } from "../reconciler/plan.ts";
 import type {
   Action,
@@ -31,6 +32,8 @@ import {
 } from "./replica-spec.ts";
 
 const BACKSTOP_MS = 10_000;
+/** The shim resets its restart backoff after a run this long (shim/src/policy.h). */
+const STABLE_RUN_MS = 10_000;
 
 /** What the controller needs of the runtime (the Runtime class, or a fake in tests). */
 export interface RuntimePort {
@@ -76,6 +79,10 @@ interface Loop {
 
 interface Local {
   readySince: number | null;
+  /** The container's restart count at its last stable run, or when it was first seen. */
+  restartsAtStableRun?: number;
+  /** A crash loop was reported; cleared by a stable run. */
+  crashLoopReported?: boolean;
   drainingSince?: number;
   removing?: boolean;
 }
@@ -269,6 +276,25 @@ export class AppController {
       const ready = status === "running" && (health === "healthy" || health === "none");
       if (ready && local.readySince === null) local.readySince = now;
       if (!ready) local.readySince = null;
+      // First seen (started by us, or adopted after a daemon restart): its past restarts are
+      // not a crash loop of this observation's making.
+      local.restartsAtStableRun ??= c.state.restarts;
+      // A stable run (as long as the one that resets the shim's backoff) ends a crash loop; a
+      // process that is up for a moment between crashes does not.
+      if (ready && local.readySince !== null && now - local.readySince >= STABLE_RUN_MS) {
+        local.restartsAtStableRun = c.state.restarts;
+        local.crashLoopReported = false;
+      }
+      const restarts = c.state.restarts - (local.restartsAtStableRun ?? 0);
+      if (!ready && restarts >= DEFAULT_FAILURE_THRESHOLD && !local.crashLoopReported) {
+        local.crashLoopReported = true;
+        this.record(
+          name,
+          "replica.crash-looping",
+          `${name}: replica ${id.index} (${c.id.slice(0, 12)}) restarted ${restarts} times without becoming ready; its restart policy keeps restarting it`,
+          { id: c.id, index: id.index, generation: id.generation, restarts },
+        );
+      }
       out.push({
         id: c.id,
         index: id.index,
@@ -279,6 +305,7 @@ export class AppController {
         readySince: local.readySince,
         ...(local.drainingSince !== undefined && { draining: true, drainingSince: local.drainingSince }),
         exitedFinal: c.state.status === "exited",
+        restarts,
       });
     }
     return out;

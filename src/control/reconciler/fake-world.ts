@@ -18,6 +18,8 @@ export interface Behaviour {
   unhealthyAfterMs?: number;
   /** Fails for good (the restart policy gives up) this long after the start. */
   failAfterMs?: number;
+  /** Crashes this long after every start and is restarted in place by its restart policy. */
+  crashEveryMs?: number;
 }
 
 interface Sim {
@@ -76,6 +78,10 @@ export class FakeWorld {
     if (failedAt !== undefined && t >= failedAt) {
       return { ...base, ...extra, status: "failed", health: "none", readySince: null, exitedFinal: true };
     }
+    if (b.crashEveryMs !== undefined) {
+      const restarts = Math.floor((t - rec.startedAt) / b.crashEveryMs);
+      return { ...base, ...extra, status: "starting", health: "starting", readySince: null, restarts };
+    }
     const runningAt = rec.startedAt + b.startMs;
     if (t < runningAt) return { ...base, ...extra, status: "starting", health: "starting", readySince: null };
     const unhealthyAt =
@@ -102,6 +108,10 @@ export class FakeWorld {
       if (rec.failedAt !== undefined) times.push(rec.failedAt);
       if (rec.unhealthyAt !== undefined) times.push(rec.unhealthyAt);
       if (b.failAfterMs !== undefined) times.push(rec.startedAt + b.failAfterMs);
+      if (b.crashEveryMs !== undefined) {
+        const crashes = Math.floor((this.now - rec.startedAt) / b.crashEveryMs);
+        times.push(rec.startedAt + (crashes + 1) * b.crashEveryMs);
+      }
       if (b.health === "healthy") times.push(runningAt + (b.healthyAfterMs ?? 0));
       if (b.health === "unhealthy") times.push(runningAt + (b.unhealthyAfterMs ?? 0));
     }

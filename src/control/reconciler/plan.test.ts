@@ -245,6 +245,31 @@ test("an update whose replicas keep failing fails after 3 of them and rolls back
   assert.deepEqual(specs(world), ["0:v1", "1:v1", "2:v1"]);
 });
 
+test("an update whose replica crash-loops in place fails once it restarted 3 times and rolls back", () => {
+  const world = settled(3, {}, new Map([["v2", { startMs: 300, health: "none", crashEveryMs: 500 }]]));
+  world.write({ specHash: "v2" });
+  world.run();
+  assert.equal(world.rollout?.state, "rolled-back");
+  const failed = world.events.find((e) => e.type === "rollout.failed");
+  assert.match(
+    failed?.message ?? "",
+    /replica 3 \(c\d+\) restarted 3 times without becoming ready; rolling back/,
+  );
+  assert.deepEqual(specs(world), ["0:v1", "1:v1", "2:v1"]);
+  assert.equal(minAvailable(world), 3);
+});
+
+test("a crash-looping replica of the current spec is left to its restart policy, not replaced", () => {
+  const world = new FakeWorld(app(1), new Map([["v1", { startMs: 300, health: "none", crashEveryMs: 500 }]]));
+  world.run(30_000);
+  assert.deepEqual(
+    world.log.map((l) => what(l.action)),
+    ["start 0"],
+  );
+  assert.equal(world.rollout?.state, "failed");
+  assert.match(world.events.at(-1)?.message ?? "", /restarted 3 times without becoming ready/);
+});
+
 test("without autoRollback a failed rollout keeps the old replicas serving and keeps trying", () => {
   const world = settled(3, { autoRollback: false }, new Map([["v2", { startMs: 300, health: "never" }]]));
   world.write({ specHash: "v2" });

@@ -8,6 +8,15 @@ export function isDead(r: ObservedReplica): boolean {
   return r.status !== "removing" && (r.status === "failed" || r.exitedFinal === true);
 }
 
+/**
+ * Restarted in place `threshold` times without becoming ready in between: a crash loop. It is
+ * left to its restart policy's backoff (a new replica of the same spec would crash the same way,
+ * without the backoff), but a rollout counts it as failed.
+ */
+export function isCrashLooping(r: ObservedReplica, threshold: number): boolean {
+  return r.status !== "removing" && r.readySince === null && (r.restarts ?? 0) >= threshold;
+}
+
 /** The health check reached its failure threshold (it reports "unhealthy" only then). */
 export function isUnhealthy(r: ObservedReplica): boolean {
   return (r.status === "running" || r.status === "starting") && r.health === "unhealthy";

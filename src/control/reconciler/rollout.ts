@@ -21,7 +21,7 @@
 // spec), so a long rollout that keeps moving does not fail; it should exceed minReadySeconds.
 
 import type { Limits } from "./limits.ts";
-import { isAvailable, isDead, isUnhealthy } from "./replica.ts";
+import { isAvailable, isCrashLooping, isDead, isUnhealthy } from "./replica.ts";
 import type { DesiredApp, ObservedApp, PlanEvent, RolloutState, SpecRef } from "./types.ts";
 
 /** The spec plan() converges to: the desired one, or the one rolled back to. */
@@ -119,11 +119,17 @@ export function advanceRollout(
         (x) => x.specHash === specHash && x.draining !== true && (isDead(x) || isUnhealthy(x)),
       ).length;
       r = { ...r, failures: r.failures + failing };
+      // Restarted in place as often as replicas may fail: as good as that many failed replicas.
+      const looping = replicas.find(
+        (x) => x.specHash === specHash && x.draining !== true && isCrashLooping(x, limits.failureThreshold),
+      );
       const stalled = now >= r.progressAt + limits.progressDeadlineMs;
-      if (stalled || r.failures >= limits.failureThreshold) {
-        const why = stalled
-          ? `no new replica became available for ${limits.progressDeadlineMs / 1000} s`
-          : `${r.failures} of its replicas failed`;
+      if (stalled || looping || r.failures >= limits.failureThreshold) {
+        const why = looping
+          ? `replica ${looping.index} (${looping.id}) restarted ${looping.restarts} times without becoming ready`
+          : stalled
+            ? `no new replica became available for ${limits.progressDeadlineMs / 1000} s`
+            : `${r.failures} of its replicas failed`;
         r = fail(r, desired, now, why, events);
       }
     }

@@ -48,6 +48,8 @@ export interface ObservedReplica extends SpecRef {
   drainingSince?: number;
   /** Exited for good: the restart policy gave up (or did not apply). */
   exitedFinal?: boolean;
+  /** Restarts in place (by its restart policy) since it was last ready, or since it started. */
+  restarts?: number;
 }
 
 export type RolloutPhase = "progressing" | "complete" | "failed" | "rolling-back" | "rolled-back";
