@@ -190,6 +190,25 @@ test("list filters by name, label and status", async () => {
   await d.client.remove(b.id);
 });
 
+test("the list follows every change of state (each container's JSON is kept until its state changes)", async () => {
+  const { id } = await d.client.create({ name: "listed", command: ["sleep", "1000"] });
+  const listed = async () => (await d.client.list({ all: true })).find((c) => c.id === id)?.state;
+  assert.equal((await listed())?.status, "created");
+  await d.client.start(id);
+  assert.equal((await listed())?.status, "running");
+  await d.client.pause(id);
+  assert.equal((await listed())?.status, "paused");
+  await d.client.unpause(id);
+  assert.equal((await listed())?.status, "running");
+  await d.client.stop(id, 1);
+  const stopped = await listed();
+  assert.equal(stopped?.status, "exited");
+  assert.equal(stopped?.exitCode, 143);
+  assert.deepEqual(await listed(), (await d.client.inspect(id)).state);
+  await d.client.remove(id);
+  assert.equal(await listed(), undefined);
+});
+
 test("SIGTERM to bosund leaves containers running", async () => {
   const { id } = await d.client.create({ command: ["sleep", "1000"] });
   const pid = (await d.client.start(id)).state.pid!;

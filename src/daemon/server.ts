@@ -121,9 +121,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return runtime.create(body);
   });
 
-  app.get("/v1/containers", async (req) => {
+  app.get("/v1/containers", async (req, reply) => {
     const q = parse(ListQuery, req.query, "query");
-    return runtime.list(q.all ?? false, filterMap(q.filter));
+    reply.type("application/json; charset=utf-8");
+    return runtime.listJson(q.all ?? false, filterMap(q.filter));
   });
 
   app.get<RefParams>("/v1/containers/:ref", async (req) => runtime.inspect(req.params.ref));

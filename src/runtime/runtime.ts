@@ -97,6 +97,23 @@ export class Runtime {
     return this.entries.select(all, filters).map((e) => this.api(e));
   }
 
+  /**
+   * The list as a JSON array. Each container's JSON is kept until its state or health changes
+   * (states are replaced, never changed in place), so listing 1,000 containers joins strings
+   * instead of building and serializing 1,000 objects on every call.
+   */
+  listJson(all: boolean, filters: Map<string, string[]>): string {
+    const parts = this.entries.select(all, filters).map((e) => {
+      const health = this.healthOf(e.config.id);
+      const c = e.json;
+      if (c !== undefined && c.state === e.state && c.health === health) return c.text;
+      const text = JSON.stringify(toApi(e.config, e.state, e.dir, health));
+      e.json = { state: e.state, health, text };
+      return text;
+    });
+    return `[${parts.join(",")}]`;
+  }
+
   counts(): Record<"total" | ContainerStatus, number> {
     return this.entries.counts();
   }
@@ -454,7 +471,7 @@ export class Runtime {
   async remove(ref: string, force: boolean): Promise<{ id: string; name: string }> {
     const e = this.resolve(ref);
     const was = e.state.status;
-    e.state.status = transition(was, "remove", e.config.name, force);
+    e.state = { ...e.state, status: transition(was, "remove", e.config.name, force) };
     try {
       if (isRunning(was)) await this.stopEntry(e, "SIGKILL", 0);
       await e.starting?.catch(() => {});
@@ -468,7 +485,7 @@ export class Runtime {
       await this.deps.host.cgroups.driver?.remove(e.config.id);
       await rm(e.dir, { recursive: true, force: true });
     } catch (err) {
-      e.state.status = isRunning(was) ? "exited" : was;
+      e.state = { ...e.state, status: isRunning(was) ? "exited" : was };
       throw err;
     }
     this.entries.forget(e);
@@ -720,7 +737,8 @@ export class Runtime {
       }
       if (await isAlive(shim.pid, shim.startTime)) return;
     }
-    if (e.state.status === "created") e.state.status = "running"; // so the dead shim is reported
+    // Running, so the dead shim is reported.
+    if (e.state.status === "created") e.state = { ...e.state, status: "running" };
     await this.reportDeadShim(e, shim.pid);
   }
 
@@ -740,7 +758,7 @@ export class Runtime {
   // ---- helpers ----
 
   private move(e: Entry, action: Action): void {
-    e.state.status = transition(e.state.status, action, e.config.name);
+    e.state = { ...e.state, status: transition(e.state.status, action, e.config.name) };
   }
 
   private emit(e: Entry, action: string, attrs: Record<string, string> = {}): void {
