@@ -1,19 +1,10 @@
 // The apps routes (issue 5): apply (the files' text, so errors name their lines), list, inspect,
 // scale, rollback and remove. The controller does the work; these only parse and answer.
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import { ApplyRequest, RollbackRequest, ScaleRequest } from "../api/apps.ts";
 import type { AppController } from "../control/apps/controller.ts";
 import { combineSpecFiles, readSpecFile } from "../control/spec/load-specs.ts";
 import { parse } from "./request-args.ts";
-
-const ApplyRequest = z.strictObject({
-  /** The files as read by the client: name (for messages) and text (YAML or JSON). */
-  files: z.array(z.strictObject({ name: z.string().min(1), text: z.string() })).min(1, "no files"),
-  /** Say what would change, change nothing (`bosun diff`). */
-  dryRun: z.boolean().optional(),
-});
-const ScaleRequest = z.strictObject({ replicas: z.number().int().min(0).max(1000) });
-const RollbackRequest = z.strictObject({ generation: z.number().int().min(1).optional() });
 
 interface NameParams {
   name: string;
