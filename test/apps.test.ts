@@ -148,7 +148,20 @@ test("an update that crash-loops under restart: always is reported and rolled ba
   assert.match(r.stdout, /rollout\.failed.*restarted 3 times without becoming ready/);
   const a = await app("loop");
   assert.equal(a.ready, 1);
+  assert.deepEqual(
+    a.replicas.map((r) => [r.crashLooping, r.restarts]),
+    [[false, 0]],
+    "the replica rolled back to runs steadily",
+  );
   await d.cli(["app", "rm", "loop"]);
+  // With nothing to roll back to, the replica stays, paced by the shim's backoff, and says so.
+  await apply("crash.yaml", spec("exit 3").replace("name: loop", "name: crash"));
+  assert.equal(await rolloutStatus("crash"), 1);
+  const [replica] = (await app("crash")).replicas;
+  assert.equal(replica?.crashLooping, true);
+  assert.ok((replica?.restarts ?? 0) >= 3, `restarts: ${replica?.restarts}`);
+  assert.match((await d.cli(["apps"])).stdout, /crash +0\/1 +failed, 1 crash-looping/);
+  await d.cli(["app", "rm", "crash"]);
 });
 
 test("after kill -9 of bosund, the app resumes: its replicas are adopted, none duplicated or lost", async () => {

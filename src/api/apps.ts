@@ -41,6 +41,10 @@ export const ReplicaView = z.object({
   health: z.enum(["healthy", "unhealthy", "starting", "none"]).describe("none: the app has no health check"),
   ports: z.record(z.string(), z.number().int()),
   draining: z.boolean(),
+  restarts: z.number().int().describe("restarts by its restart policy since its last stable run"),
+  crashLooping: z
+    .boolean()
+    .describe("restarted 3 times without a stable run; its restart policy's backoff paces it"),
 });
 export type ReplicaView = z.infer<typeof ReplicaView>;
 

@@ -70,6 +70,12 @@ export function diffCommand(): Command {
     });
 }
 
+/** The rollout's state, and replicas in a crash loop, which it alone does not show. */
+function statusOf(a: AppView): string {
+  const looping = a.replicas.filter((r) => r.crashLooping).length;
+  return looping === 0 ? a.status : `${a.status}, ${looping} crash-looping`;
+}
+
 function portsOf(a: AppView): string {
   return a.ports.map((p) => (p.expose === null ? p.name : `${p.expose}→${p.name}`)).join(", ");
 }
@@ -85,7 +91,7 @@ export function appsCommand(): Command {
       const rows = apps.map((a) => [
         a.name,
         `${a.ready}/${a.desired}`,
-        a.status,
+        statusOf(a),
         portsOf(a),
         timeAgo(a.createdAt, now),
       ]);

@@ -451,6 +451,8 @@ export class AppController {
           health: app.spec.health ? (this.deps.health.state(c.id) ?? "starting") : "none",
           ports: id.ports,
           draining: local?.drainingSince !== undefined,
+          restarts: c.state.restarts - (local?.restartsAtStableRun ?? c.state.restarts),
+          crashLooping: local?.crashLoopReported === true,
         },
       ];
     });
