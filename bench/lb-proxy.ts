@@ -1,4 +1,5 @@
-// The built-in balancer alone in a process of its own, so the benchmark can read its CPU time:
+// The built-in balancer alone in a process of its own, without the rest of bosund: the lb
+// benchmark's secondary row, which shows what the daemon's other work costs its listener.
 //   node --import tsx bench/lb-proxy.ts LISTEN_PORT BACKEND_PORT...
 import { Balancer } from "../src/control/proxy/balancer.ts";
 
