@@ -21,6 +21,8 @@ export interface Entry {
   /** Exec sessions bridged by this daemon whose process still runs. */
   execs: Set<ExecSession>;
   starting: Promise<Container> | undefined;
+  /** Its cgroup's directories once made (at create, or at the first start after a daemon restart). */
+  cgroup?: Promise<string[]> | undefined;
   /** The container's API JSON, for the state and health it was made from (Runtime.listJson). */
   json?: { state: ObservedState; health: string | undefined; text: string };
 }

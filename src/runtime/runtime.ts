@@ -166,12 +166,23 @@ export class Runtime {
       req.name,
     );
     const entry = this.entries.add(config, initialState());
+    // The cgroup is made beside the config file, not in the start's path; a limit the host
+    // refuses fails the create.
+    entry.cgroup = this.makeCgroup(config);
     try {
-      await mkdir(entry.dir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(join(entry.dir, "config.json"), JSON.stringify(config));
+      await Promise.all([
+        mkdir(entry.dir, { recursive: true, mode: 0o700 }).then(() =>
+          writeFileAtomic(join(entry.dir, "config.json"), JSON.stringify(config)),
+        ),
+        entry.cgroup,
+      ]);
     } catch (err) {
       this.entries.forget(entry);
-      await rm(entry.dir, { recursive: true, force: true });
+      await Promise.allSettled([entry.cgroup]);
+      await Promise.all([
+        rm(entry.dir, { recursive: true, force: true }),
+        this.deps.host.cgroups.driver?.remove(id),
+      ]).catch(() => {});
       throw err;
     }
     this.emit(entry, "create");
@@ -235,9 +246,13 @@ export class Runtime {
     // The shim replaces the previous run's pid and status files and removes its exit.json
     // before it answers, so nothing of that run needs clearing here.
     // Every container gets its cgroup where the host has them (stats, the freezer, kill-all),
-    // made before the shim exists: its child joins it before exec.
-    const driver = this.deps.host.cgroups.driver;
-    const cgroupDirs = driver ? await driver.create(e.config.id, cgroupLimits(e.config.resources ?? {})) : [];
+    // made before the shim exists, as its child joins it before exec. It is made at create and
+    // kept across runs (a stop empties it); after a daemon restart, the first start makes it.
+    e.cgroup ??= this.makeCgroup(e.config);
+    const cgroupDirs = await e.cgroup.catch((err: unknown) => {
+      e.cgroup = undefined;
+      throw err;
+    });
     // A rootfs gets the heartbeat file by a bind mount, made before the shim's own start-up:
     // the source must exist already.
     if (e.config.heartbeatTimeout) await writeFile(join(e.dir, HEARTBEAT_FILE), "", { flag: "a" });
@@ -250,6 +265,11 @@ export class Runtime {
         `cannot start ${e.config.name}: its shim does not answer: ${err.message}`,
       );
     });
+  }
+
+  private makeCgroup(config: ContainerConfig): Promise<string[]> {
+    const driver = this.deps.host.cgroups.driver;
+    return driver ? driver.create(config.id, cgroupLimits(config.resources ?? {})) : Promise.resolve([]);
   }
 
   private ctlPath(e: Entry): string {

@@ -25,6 +25,8 @@ export class CgroupV1Driver implements CgroupDriver {
   readonly #mounts: V1Mounts;
   readonly #parent: string;
   readonly #timeoutMs: number;
+  /** Whether swap is accounted (memory.memsw.*): a fact of the host, looked up once. */
+  #memsw: Promise<boolean> | undefined;
 
   constructor(mounts: V1Mounts, options: DriverOptions = {}) {
     this.#mounts = mounts;
@@ -38,24 +40,36 @@ export class CgroupV1Driver implements CgroupDriver {
     const swap = swapBytes(limits);
     // Without swap accounting (no memory.memsw.*) swap cannot be limited, only forbidden
     // (swappiness 0 below): a limit the host cannot enforce is refused, never ignored.
-    const memsw = await exists(join(this.#mounts.memory, "memory.memsw.limit_in_bytes"));
+    this.#memsw ??= exists(join(this.#mounts.memory, "memory.memsw.limit_in_bytes"));
+    const memsw = await this.#memsw;
     if (swap !== undefined && swap > 0 && !memsw) throw swapUnsupported();
 
     await this.remove(id);
     await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
-    try {
-      const memory = this.#dir("memory", id)!;
+    // A fresh cgroup is unlimited (memory and memsw unlimited, no CFS quota, pids.max "max"):
+    // only the limits asked for are written, the three controllers at once.
+    const memory = async () => {
+      const dir = this.#dir("memory", id)!;
       // memsw may never be below memory.limit; in a fresh cgroup both are unlimited, so the
       // memory limit goes first.
-      await write(memory, "memory.limit_in_bytes", limits.memory ?? -1);
-      if (memsw) await write(memory, "memory.memsw.limit_in_bytes", limits.memorySwap ?? limits.memory ?? -1);
+      if (limits.memory !== undefined) await write(dir, "memory.limit_in_bytes", limits.memory);
+      const memswLimit = limits.memorySwap ?? limits.memory;
+      if (memsw && memswLimit !== undefined) await write(dir, "memory.memsw.limit_in_bytes", memswLimit);
       // Unlike global reclaim, a memcg's swappiness 0 forbids swapping outright
       // (cgroup-v1/memory.rst), which is "no swap" even where memsw is missing.
-      if (swap === 0) await write(memory, "memory.swappiness", 0);
-      const cpu = this.#dir("cpu", id)!;
-      await write(cpu, "cpu.cfs_period_us", CPU_PERIOD_US);
-      await write(cpu, "cpu.cfs_quota_us", limits.cpus === undefined ? -1 : cpuQuotaUs(limits.cpus));
-      await write(this.#dir("pids", id)!, "pids.max", limits.pids ?? "max");
+      if (swap === 0) await write(dir, "memory.swappiness", 0);
+    };
+    const cpu = async () => {
+      if (limits.cpus === undefined) return;
+      const dir = this.#dir("cpu", id)!;
+      await write(dir, "cpu.cfs_period_us", CPU_PERIOD_US);
+      await write(dir, "cpu.cfs_quota_us", cpuQuotaUs(limits.cpus));
+    };
+    const pids = async () => {
+      if (limits.pids !== undefined) await write(this.#dir("pids", id)!, "pids.max", limits.pids);
+    };
+    try {
+      await Promise.all([memory(), cpu(), pids()]);
     } catch (e) {
       await this.remove(id).catch(() => {});
       throw e;

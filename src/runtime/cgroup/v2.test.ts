@@ -56,17 +56,19 @@ describe("the v2 file contract, on a fake tree", () => {
     assert.equal(await file(dir, "pids.max"), "100");
   });
 
-  test("create() writes max where there is no limit, and swap as memorySwap minus memory", async () => {
+  test("create() writes only the limits asked for, and swap as memorySwap minus memory", async () => {
     const root = await fakeRoot({ swapAccounting: true });
     const driver = new CgroupV2Driver(root, ["cpu", "memory", "pids"]);
+    // A fresh cgroup's limits are all "max" already (the kernel's; this fake tree has no files).
     const [none] = await driver.create("none", {});
-    assert.equal(await file(none!, "memory.max"), "max");
-    assert.equal(await file(none!, "memory.swap.max"), "max");
-    assert.equal(await file(none!, "cpu.max"), "max 100000");
-    assert.equal(await file(none!, "pids.max"), "max");
+    assert.deepEqual(await readdir(none!), []);
     const [swap] = await driver.create("swap", { memory: 64 * MiB, memorySwap: 96 * MiB });
     assert.equal(await file(swap!, "memory.max"), String(64 * MiB));
     assert.equal(await file(swap!, "memory.swap.max"), String(32 * MiB));
+    const [noSwap] = await driver.create("no-swap", { memory: 64 * MiB, cpus: 0.5, pids: 64 });
+    assert.equal(await file(noSwap!, "memory.swap.max"), "0");
+    assert.equal(await file(noSwap!, "cpu.max"), "50000 100000");
+    assert.equal(await file(noSwap!, "pids.max"), "64");
   });
 
   test("create() refuses bad limits before writing anything, naming the field", async () => {

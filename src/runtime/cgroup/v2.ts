@@ -40,6 +40,8 @@ export class CgroupV2Driver implements CgroupDriver {
   readonly #controllers: readonly string[];
   readonly #parent: string;
   readonly #timeoutMs: number;
+  /** The parent, made and handing its controllers down: once, until a create fails. */
+  #parentReady: Promise<string> | undefined;
 
   constructor(mount: string, controllers: readonly string[], options: DriverOptions = {}) {
     this.#mount = mount;
@@ -53,7 +55,11 @@ export class CgroupV2Driver implements CgroupDriver {
     for (const [field, controller] of NEEDS)
       if (limits[field] !== undefined && !this.#has(controller)) throw controllerMissing(field, controller);
     const dir = this.#dir(id);
-    const parent = await this.#prepareParent();
+    this.#parentReady ??= this.#prepareParent();
+    const parent = await this.#parentReady.catch((e: unknown) => {
+      this.#parentReady = undefined;
+      throw e;
+    });
     const swap = swapBytes(limits);
     // memory.swap.max exists only with swap accounting; without it swap cannot be limited, and a
     // limit the host cannot enforce is refused, never ignored.
@@ -61,18 +67,22 @@ export class CgroupV2Driver implements CgroupDriver {
     if (swap !== undefined && swap > 0 && !swapFile) throw swapUnsupported();
 
     await this.remove(id);
-    await mkdir(dir);
+    await mkdir(dir).catch((e: unknown) => {
+      // The parent may have gone since it was made (an administrator's rmdir): make it again next time.
+      this.#parentReady = undefined;
+      throw e;
+    });
+    // A fresh cgroup has every limit at "max": only the limits asked for are written, at once.
+    const writes: Promise<void>[] = [];
+    if (this.#has("memory") && limits.memory !== undefined)
+      writes.push(write(dir, "memory.max", limits.memory));
+    // Swap alone here, where v1's memsw is memory plus swap.
+    if (swapFile && swap !== undefined) writes.push(write(dir, "memory.swap.max", swap));
+    if (this.#has("cpu") && limits.cpus !== undefined)
+      writes.push(write(dir, "cpu.max", `${cpuQuotaUs(limits.cpus)} ${CPU_PERIOD_US}`));
+    if (this.#has("pids") && limits.pids !== undefined) writes.push(write(dir, "pids.max", limits.pids));
     try {
-      if (this.#has("memory")) {
-        await write(dir, "memory.max", limits.memory ?? "max");
-        // Swap alone here, where v1's memsw is memory plus swap.
-        if (swapFile) await write(dir, "memory.swap.max", swap ?? "max");
-      }
-      if (this.#has("cpu")) {
-        const quota = limits.cpus === undefined ? "max" : cpuQuotaUs(limits.cpus);
-        await write(dir, "cpu.max", `${quota} ${CPU_PERIOD_US}`);
-      }
-      if (this.#has("pids")) await write(dir, "pids.max", limits.pids ?? "max");
+      await Promise.all(writes);
     } catch (e) {
       await this.remove(id).catch(() => {});
       throw e;
