@@ -502,6 +502,7 @@ export class Runtime {
         await Promise.race([Promise.all(draining), delay(2000, undefined, { ref: false })]);
       for (const s of e.attach) s.fail("conflict", `${e.config.name} was removed`);
       e.conn?.close();
+      e.cgroup = undefined; // a failed remove may have taken it: the next start makes it again
       await this.deps.host.cgroups.driver?.remove(e.config.id);
       await rm(e.dir, { recursive: true, force: true });
     } catch (err) {
