@@ -30,6 +30,7 @@ import {
   type ReplicaIdentity,
   replicaRequest,
 } from "./replica-spec.ts";
+import { routeConflict } from "./route-conflicts.ts";
 
 const BACKSTOP_MS = 10_000;
 /** The shim resets its restart backoff after a run this long (shim/src/policy.h). */
@@ -132,6 +133,8 @@ export class AppController {
 
   /** Creates or updates; the same spec twice changes nothing. */
   async apply(app: App): Promise<ApplyResult> {
+    const clash = routeConflict(app, this.specs.values());
+    if (clash) throw clash;
     const before = this.specs.get(app.name);
     const { app: stored, changed } = await this.deps.store.putApp(app.name, app, app.labels ?? {});
     const changes = diffSpecs(before, app);
@@ -146,6 +149,8 @@ export class AppController {
   }
 
   async diff(app: App): Promise<string[]> {
+    const clash = routeConflict(app, this.specs.values());
+    if (clash) throw clash;
     return diffSpecs(this.specs.get(app.name), app);
   }
 

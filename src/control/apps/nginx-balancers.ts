@@ -1,6 +1,7 @@
-// `bosund --lb nginx`: the same routes as the built-in balancer, served by nginx instead. Every
-// change renders the whole configuration, checks it with `nginx -t`, and only then reloads
-// nginx; a configuration that fails the check is not used, and the last good one stays.
+// `bosund --lb nginx`: the same routes as the built-in balancer, served by nginx instead: one
+// server per exposed port, shared by the apps that expose it, routing by host and path prefix.
+// Every change renders the whole configuration, checks it with `nginx -t`, and only then
+// reloads nginx; a configuration that fails the check is not used, and the last good one stays.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -8,10 +9,11 @@ import { applyNginx, type NginxListener, renderNginxConfig } from "../proxy/ngin
 import type { RouteSpec } from "../proxy/route-spec.ts";
 import type { App } from "../spec/app-spec.ts";
 import type { BalancerPort } from "./controller.ts";
+import { type ExposedRoute, exposedRoutes, routeKey } from "./route-conflicts.ts";
 
 export class NginxBalancers implements BalancerPort {
-  /** app → one route and one listener per exposed port. */
-  private readonly apps = new Map<string, { routes: RouteSpec[]; listeners: NginxListener[] }>();
+  /** App → one route per exposed port, in the order apps first came (the first keeps a clash). */
+  private readonly apps = new Map<string, { exposed: ExposedRoute; route: RouteSpec }[]>();
   private readonly draining = new Set<string>();
   private readonly dir: string;
   private lastError: string | undefined;
@@ -25,37 +27,36 @@ export class NginxBalancers implements BalancerPort {
   }
 
   update(app: App, serving: { id: string; ports: Record<string, number> }[]): void {
-    const routes: RouteSpec[] = [];
-    const listeners: NginxListener[] = [];
-    for (const p of app.spec.ports ?? []) {
-      if (p.expose === undefined) continue;
-      // One upstream per app and port: a replica listens on a port of its own per port name.
-      const name = `${app.name}.${p.name}`;
-      routes.push({
-        app: name,
-        strategy: p.balance ?? "round-robin",
+    const routes = exposedRoutes(app).map((p) => ({
+      exposed: p,
+      route: {
+        // One upstream per app and port: a replica listens on a port of its own per port name.
+        app: `${app.name}.${p.portName}`,
+        ...(p.host !== undefined && { host: p.host }),
+        ...(p.path !== undefined && { pathPrefix: p.path }),
+        strategy: p.balance,
         backends: serving
-          .filter((s) => s.ports[p.name] !== undefined)
+          .filter((s) => s.ports[p.portName] !== undefined)
           .map((s) => ({
             id: s.id,
             host: "127.0.0.1",
-            port: s.ports[p.name]!,
+            port: s.ports[p.portName]!,
             ready: !this.draining.has(s.id),
           })),
-      });
-      listeners.push({ port: p.expose, apps: [name] });
-    }
-    this.apps.set(app.name, { routes, listeners });
+      },
+    }));
+    this.apps.set(app.name, routes);
     this.apply();
   }
 
   drain(id: string): void {
     this.draining.add(id);
-    for (const a of this.apps.values())
-      a.routes = a.routes.map((r) => ({
-        ...r,
-        backends: r.backends.map((b) => (b.id === id ? { ...b, ready: false } : b)),
-      }));
+    for (const routes of this.apps.values())
+      for (const r of routes)
+        r.route = {
+          ...r.route,
+          backends: r.route.backends.map((b) => (b.id === id ? { ...b, ready: false } : b)),
+        };
     this.apply();
   }
 
@@ -71,16 +72,12 @@ export class NginxBalancers implements BalancerPort {
   async close(): Promise<void> {}
 
   private apply(): void {
-    const all = [...this.apps.values()];
-    const config = renderNginxConfig(
-      all.flatMap((a) => a.routes),
-      all.flatMap((a) => a.listeners),
-      {
-        pidPath: join(this.dir, "nginx.pid"),
-        errorLogPath: join(this.dir, "error.log"),
-        tempDir: this.dir,
-      },
-    );
+    const { routes, listeners } = sharedListeners([...this.apps.values()].flat());
+    const config = renderNginxConfig(routes, listeners, {
+      pidPath: join(this.dir, "nginx.pid"),
+      errorLogPath: join(this.dir, "error.log"),
+      tempDir: this.dir,
+    });
     void mkdir(this.dir, { recursive: true })
       .then(() => applyNginx(config, { nginxBin: this.nginxBin, confPath: join(this.dir, "nginx.conf") }))
       .then((r) => {
@@ -96,4 +93,27 @@ export class NginxBalancers implements BalancerPort {
       })
       .catch((err: Error) => this.log.error({ err }, "cannot apply the nginx configuration"));
   }
+}
+
+/**
+ * One listener per exposed port with every route on it. Two routes claiming one port, host and
+ * path (specs stored before apply refused that) would fail `nginx -t`: the first one keeps it.
+ */
+export function sharedListeners(all: readonly { exposed: ExposedRoute; route: RouteSpec }[]): {
+  routes: RouteSpec[];
+  listeners: NginxListener[];
+} {
+  const routes: RouteSpec[] = [];
+  const byPort = new Map<number, string[]>();
+  const claimed = new Set<string>();
+  for (const { exposed, route } of all) {
+    const key = routeKey(exposed);
+    if (claimed.has(key)) continue;
+    claimed.add(key);
+    routes.push(route);
+    const apps = byPort.get(exposed.expose) ?? [];
+    apps.push(route.app);
+    byPort.set(exposed.expose, apps);
+  }
+  return { routes, listeners: [...byPort].map(([port, apps]) => ({ port, apps })) };
 }

@@ -108,7 +108,108 @@ test("two ports cannot expose the same public port", () => {
         { name: "b", expose: 80 },
       ],
     }),
-    ["spec.ports.1.expose: 80 is exposed twice"],
+    [
+      "spec.ports.1.expose: 80 is exposed twice (also by spec.ports[0]): ports that share a number need different host or path",
+    ],
+  );
+});
+
+test("ports may share an exposed number when their host or path differ", () => {
+  const app = AppSpec.parse({
+    ...minimal,
+    spec: {
+      command: ["x"],
+      ports: [
+        { name: "web", expose: 80, host: "Shop.Example.COM" },
+        { name: "api", expose: 80, path: "/api/" },
+        { name: "admin", expose: 80, host: "shop.example.com", path: "/admin" },
+        { name: "rest", expose: 80 },
+      ],
+    },
+  });
+  // Stored as the balancer compares them: the host lowercased, the path without its last "/".
+  assert.deepEqual(app.spec.ports, [
+    { name: "web", expose: 80, host: "shop.example.com" },
+    { name: "api", expose: 80, path: "/api" },
+    { name: "admin", expose: 80, host: "shop.example.com", path: "/admin" },
+    { name: "rest", expose: 80 },
+  ]);
+  // "/api/" and "/api" are one route; so are "/" and no path; hosts compare case-insensitively.
+  assert.deepEqual(
+    issues({
+      ports: [
+        { name: "a", expose: 80, path: "/api/" },
+        { name: "b", expose: 80, path: "/api" },
+        { name: "c", expose: 80, path: "/" },
+        { name: "d", expose: 80 },
+        { name: "e", expose: 80, host: "A.test" },
+        { name: "f", expose: 80, host: "a.TEST" },
+      ],
+    }),
+    [
+      "spec.ports.1.expose: 80 (path /api) is exposed twice (also by spec.ports[0]): ports that share a number need different host or path",
+      "spec.ports.3.expose: 80 is exposed twice (also by spec.ports[2]): ports that share a number need different host or path",
+      "spec.ports.5.expose: 80 (host a.test) is exposed twice (also by spec.ports[4]): ports that share a number need different host or path",
+    ],
+  );
+});
+
+test("host and path route an exposed port only", () => {
+  assert.deepEqual(issues({ ports: [{ name: "http", host: "a.test", path: "/b" }] }), [
+    "spec.ports.0.host: needs expose: only an exposed port is routed by the load balancer",
+    "spec.ports.0.path: needs expose: only an exposed port is routed by the load balancer",
+  ]);
+});
+
+test("a host is an exact DNS name and a path starts with / and has no empty segment", () => {
+  const refused = (port: Record<string, unknown>) =>
+    issues({ ports: [{ name: "http", expose: 80, ...port }] }).map((i) => i.split(": ")[0]);
+  for (const host of [
+    "*.example.com",
+    "a.test:8080",
+    "-a.test",
+    "a..test",
+    "a_b.test",
+    "",
+    `${"a".repeat(64)}.test`,
+  ])
+    assert.deepEqual(refused({ host }), ["spec.ports.0.host"], host);
+  for (const path of ["api", "/a b", "/a?q", "/a#x", "/a//b", "/{x}", ""])
+    assert.deepEqual(refused({ path }), ["spec.ports.0.path"], path);
+  const ok = {
+    ...minimal,
+    spec: { command: ["x"], ports: [{ name: "h", expose: 80, host: "10.0.0.1", path: "/v1/a-b_c.d~e%20" }] },
+  };
+  assert.equal(AppSpec.parse(ok).spec.ports?.[0]?.path, "/v1/a-b_c.d~e%20");
+});
+
+test("a routing problem in a file names the field and its line", () => {
+  const text = [
+    "kind: App",
+    "name: web",
+    "spec:",
+    "  command: [x]",
+    "  ports:",
+    "    - name: a",
+    "      expose: 80",
+    "      path: /b",
+    "    - name: b",
+    "      expose: 80",
+    "      path: /b/",
+    "    - name: c",
+    "      host: '*.test'",
+    "",
+  ].join("\n");
+  assert.throws(
+    () => loadSpecs(text, "web.yaml"),
+    (e: Error) => {
+      assert.deepEqual(e.message.split("\n"), [
+        "spec.ports[1].expose: 80 (path /b) is exposed twice (also by spec.ports[0]): ports that share a number need different host or path (web.yaml:10)",
+        'spec.ports[2].host: a host name is dot-separated labels of [a-z0-9-] such as "shop.example.com" (no port, no wildcard) (web.yaml:13)',
+        "spec.ports[2].host: needs expose: only an exposed port is routed by the load balancer (web.yaml:13)",
+      ]);
+      return true;
+    },
   );
 });
 

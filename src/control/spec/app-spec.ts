@@ -52,27 +52,91 @@ export function portEnvName(name: string): string {
   return `PORT_${name.toUpperCase().replaceAll("-", "_")}`;
 }
 
-const Port = z.strictObject({
-  name: PortName,
-  /** The app's public port, where the load balancer listens; each replica listens on its own. */
-  expose: z.number().int().min(1).max(65_535).optional(),
-  /** How the balancer picks a replica for each request on the exposed port (round-robin by default). */
-  balance: z.enum(["round-robin", "least-connections"]).optional(),
-});
+/**
+ * An exact DNS host name, matched against the request's Host header without its port. The
+ * balancer's route table has no wildcards, so neither has the spec. Stored lowercased, as the
+ * header is compared.
+ */
+const RouteHost = z
+  .string()
+  .max(253, "a host name is at most 253 characters")
+  .regex(
+    /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'a host name is dot-separated labels of [a-z0-9-] such as "shop.example.com" (no port, no wildcard)',
+  )
+  .transform((h) => h.toLowerCase());
+
+/**
+ * A path prefix, matched on whole segments ("/api" takes "/api" and "/api/x", not "/apix"). The
+ * characters are those nginx's renderer accepts in a location. Stored without a trailing "/",
+ * which the route table ignores anyway, so "/api/" and "/api" are seen as the same route.
+ */
+const RoutePath = z
+  .string()
+  .max(1024, "a path prefix is at most 1024 characters")
+  .regex(
+    /^\/[A-Za-z0-9._~!$&'()*+,=:@%/-]*$/,
+    'a path prefix starts with "/" and holds only letters, digits and ._~!$&\'()*+,=:@%/-',
+  )
+  .refine((p) => !p.includes("//"), 'a path prefix has no empty segment ("//")')
+  .transform((p) => (p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p));
+
+const Port = z
+  .strictObject({
+    name: PortName,
+    /** The app's public port, where the load balancer listens; each replica listens on its own. */
+    expose: z.number().int().min(1).max(65_535).optional(),
+    /** How the balancer picks a replica for each request on the exposed port (round-robin by default). */
+    balance: z.enum(["round-robin", "least-connections"]).optional(),
+    /** Only requests with this Host header (exposed ports may then be shared by several apps). */
+    host: RouteHost.optional(),
+    /** Only requests under this path prefix (exposed ports may then be shared by several apps). */
+    path: RoutePath.optional(),
+  })
+  .superRefine((p, ctx) => {
+    for (const field of ["host", "path"] as const)
+      if (p[field] !== undefined && p.expose === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: "needs expose: only an exposed port is routed by the load balancer",
+        });
+  });
+
+/** "8080", or "8080 (host a.test, path /b)": an exposed port's route, for messages. */
+export function describeRoute(p: {
+  expose: number;
+  host?: string | undefined;
+  path?: string | undefined;
+}): string {
+  const parts = [
+    ...(p.host === undefined ? [] : [`host ${p.host}`]),
+    ...(p.path === undefined ? [] : [`path ${p.path}`]),
+  ];
+  return parts.length ? `${p.expose} (${parts.join(", ")})` : `${p.expose}`;
+}
 
 const Ports = z
   .array(Port)
   .max(32)
   .superRefine((ports, ctx) => {
     const seen = new Set<unknown>();
-    const exposed = new Set<unknown>();
+    // One route per (port, host, path): requests must have one place to go. A missing path is "/".
+    const exposed = new Map<string, number>();
     ports.forEach((p, i) => {
       if (seen.has(p.name))
         ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${p.name}" is declared twice` });
-      if (p.expose !== undefined && exposed.has(p.expose))
-        ctx.addIssue({ code: "custom", path: [i, "expose"], message: `${p.expose} is exposed twice` });
       seen.add(p.name);
-      exposed.add(p.expose);
+      if (p.expose === undefined) return;
+      const key = `${p.expose} ${p.host ?? ""} ${p.path ?? "/"}`;
+      const first = exposed.get(key);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "expose"],
+          message: `${describeRoute({ expose: p.expose, host: p.host, path: p.path })} is exposed twice (also by spec.ports[${first}]): ports that share a number need different host or path`,
+        });
+      else exposed.set(key, i);
     });
   });
 

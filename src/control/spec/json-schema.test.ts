@@ -31,4 +31,7 @@ test("the JSON Schema describes an App as written in a file", () => {
   // The input side: what people write ("10s"), not the milliseconds it becomes.
   assert.equal(spec.properties.stopTimeout?.default, "10s");
   assert.deepEqual(spec.properties.health?.properties.interval?.type, ["string", "number"]);
+  const port = (spec.properties.ports as unknown as { items: Schema }).items;
+  assert.deepEqual(Object.keys(port.properties), ["name", "expose", "balance", "host", "path"]);
+  assert.equal(port.properties.path?.type, "string");
 });
