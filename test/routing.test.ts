@@ -118,6 +118,27 @@ test("a third app claiming a taken route is refused, naming the field, the route
   assert.equal(await get("/", "a.test"), "site-a /");
 });
 
+test("two apps of one batch that claim one route are refused together: neither is applied", async () => {
+  const both = await write(
+    "both.yaml",
+    `${appYaml("dup-1", "host: dup.test")}---\n${appYaml("dup-2", "host: dup.test")}`,
+  );
+  const r = await d.cli(["apply", "-f", both]);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    /dup-1: spec\.ports\[0\]\.expose: port \d+ \(host dup\.test\) is already routed to app "dup-2"/,
+  );
+  for (const name of ["dup-1", "dup-2"]) await assert.rejects(d.client.app(name), /no app named/);
+  // One batch may move a route from one app to another, as it leaves them.
+  const moved = await write(
+    "moved.yaml",
+    `${appYaml("site-a", "host: moved.test")}---\n${appYaml("dup-1", "host: a.test")}`,
+  );
+  const dry = await d.cli(["diff", "-f", moved]);
+  assert.equal(dry.code, 1, dry.stderr); // changes, and no conflict
+});
+
 test("removing one app leaves the other's route working", async () => {
   const r = await d.cli(["app", "rm", "site-b"]);
   assert.equal(r.code, 0, r.stderr);

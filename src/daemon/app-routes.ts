@@ -14,12 +14,7 @@ export function registerAppRoutes(app: FastifyInstance, apps: AppController): vo
   app.post("/v1/apps/apply", async (req) => {
     const body = parse(ApplyRequest, req.body, "");
     const { specs } = combineSpecFiles(body.files.map((f) => readSpecFile(f.text, f.name)));
-    if (body.dryRun) {
-      return Promise.all(specs.map(async (s) => ({ name: s.name, changes: await apps.diff(s) })));
-    }
-    const results = [];
-    for (const s of specs) results.push(await apps.apply(s));
-    return results;
+    return body.dryRun ? apps.diff(specs) : apps.apply(specs);
   });
   app.get("/v1/apps", async () => apps.list());
   app.get<{ Params: NameParams }>("/v1/apps/:name", async (req) => apps.inspect(req.params.name));

@@ -131,10 +131,34 @@ export class AppController {
 
   // ---- the API's operations ----
 
-  /** Creates or updates; the same spec twice changes nothing. */
-  async apply(app: App): Promise<ApplyResult> {
-    const clash = routeConflict(app, this.specs.values());
-    if (clash) throw clash;
+  /**
+   * Creates or updates each app; the same spec twice changes nothing. Their routes are checked
+   * together first, against the other apps as they would be after the batch, so a clash
+   * refuses the whole batch before any of it is written.
+   */
+  async apply(batch: App[]): Promise<ApplyResult[]> {
+    this.checkRoutes(batch);
+    const results: ApplyResult[] = [];
+    for (const app of batch) results.push(await this.applyOne(app));
+    return results;
+  }
+
+  /** What apply would change, per app; a route clash is refused as apply refuses it. */
+  async diff(batch: App[]): Promise<{ name: string; changes: string[] }[]> {
+    this.checkRoutes(batch);
+    return batch.map((app) => ({ name: app.name, changes: diffSpecs(this.specs.get(app.name), app) }));
+  }
+
+  private checkRoutes(batch: App[]): void {
+    const after = new Map(this.specs);
+    for (const app of batch) after.set(app.name, app);
+    for (const app of batch) {
+      const clash = routeConflict(app, after.values());
+      if (clash) throw clash;
+    }
+  }
+
+  private async applyOne(app: App): Promise<ApplyResult> {
     const before = this.specs.get(app.name);
     const { app: stored, changed } = await this.deps.store.putApp(app.name, app, app.labels ?? {});
     const changes = diffSpecs(before, app);
@@ -146,12 +170,6 @@ export class AppController {
       this.record(app.name, "app.applied", `generation ${stored.generation}`, { changes: changes.length });
     this.wake(app.name);
     return { name: app.name, generation: stored.generation, changed: changed && changes.length > 0, changes };
-  }
-
-  async diff(app: App): Promise<string[]> {
-    const clash = routeConflict(app, this.specs.values());
-    if (clash) throw clash;
-    return diffSpecs(this.specs.get(app.name), app);
   }
 
   async scale(name: string, replicas: number): Promise<AppView> {
