@@ -85,6 +85,9 @@ test("two apps share an exposed port: Host a.test reaches A, /b reaches B, anyth
     requests: number;
   };
   assert.deepEqual([traffic.port, traffic.path, traffic.requests], [port, "/b", 2]);
+  const apps = (await d.cli(["apps"])).stdout;
+  assert.match(apps, new RegExp(`site-a .* a\\.test:${port}→http`));
+  assert.match(apps, new RegExp(`site-b .* ${port}/b→http`));
 });
 
 test("a third app claiming a taken route is refused, naming the field, the route and the other app", async () => {

@@ -59,7 +59,15 @@ export const AppView = z.object({
   ready: z.number().int(),
   status: z.enum(["progressing", "complete", "failed", "rolling-back", "rolled-back"]),
   message: z.string(),
-  ports: z.array(z.object({ name: z.string(), expose: z.number().int().nullable() })),
+  ports: z.array(
+    z.object({
+      name: z.string(),
+      expose: z.number().int().nullable(),
+      /** Routed by Host header and path prefix on a port that apps share. */
+      host: z.string().nullable(),
+      path: z.string().nullable(),
+    }),
+  ),
   createdAt: z.string(),
   replicas: z.array(ReplicaView),
   traffic: z

@@ -77,7 +77,14 @@ function statusOf(a: AppView): string {
 }
 
 function portsOf(a: AppView): string {
-  return a.ports.map((p) => (p.expose === null ? p.name : `${p.expose}→${p.name}`)).join(", ");
+  // As a URL's authority and path would say it: a.test:8080/api→http.
+  return a.ports
+    .map((p) =>
+      p.expose === null
+        ? p.name
+        : `${p.host === null ? "" : `${p.host}:`}${p.expose}${p.path ?? ""}→${p.name}`,
+    )
+    .join(", ");
 }
 
 export function appsCommand(): Command {

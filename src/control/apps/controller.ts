@@ -493,7 +493,12 @@ export class AppController {
       ready,
       status: rollout?.state ?? a.status?.phase ?? "progressing",
       message: a.status?.message ?? "",
-      ports: (app.spec.ports ?? []).map((p) => ({ name: p.name, expose: p.expose ?? null })),
+      ports: (app.spec.ports ?? []).map((p) => ({
+        name: p.name,
+        expose: p.expose ?? null,
+        host: p.host ?? null,
+        path: p.path ?? null,
+      })),
       createdAt: a.createdAt,
       replicas,
       traffic: this.deps.balancer?.metrics(a.name) ?? {},
