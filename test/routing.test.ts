@@ -142,6 +142,21 @@ test("two apps of one batch that claim one route are refused together: neither i
   assert.equal(dry.code, 1, dry.stderr); // changes, and no conflict
 });
 
+test("rollout undo to a spec whose route another app took since is refused", async () => {
+  const x1 = await write("x1.yaml", appYaml("undo-x", "host: one.test"));
+  const x2 = await write("x2.yaml", appYaml("undo-x", "host: two.test"));
+  const y = await write("y.yaml", appYaml("undo-y", "host: one.test"));
+  for (const f of [x1, x2, y]) assert.equal((await d.cli(["apply", "-f", f])).code, 0);
+  const r = await d.cli(["rollout", "undo", "undo-x"]);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    /undo-x: spec\.ports\[0\]\.expose: port \d+ \(host one\.test\) is already routed to app "undo-y"/,
+  );
+  assert.equal((await d.client.app("undo-x")).generation, 2);
+  for (const name of ["undo-x", "undo-y"]) await d.cli(["app", "rm", name]);
+});
+
 test("removing one app leaves the other's route working", async () => {
   const r = await d.cli(["app", "rm", "site-b"]);
   assert.equal(r.code, 0, r.stderr);

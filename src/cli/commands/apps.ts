@@ -42,7 +42,9 @@ export async function readSpecTexts(paths: readonly string[]): Promise<SpecText[
 
 export function applyCommand(): Command {
   return new Command("apply")
-    .description("create or update apps from YAML or JSON files (several documents each)")
+    .description(
+      "create or update apps from YAML or JSON files (several documents each); the spec's fields are in docs/apps.md",
+    )
     .requiredOption("-f, --file <path>", "a file, a directory, or - for stdin (repeatable)", collect)
     .action(async (flags: { file: string[] }, self: Command) => {
       const results = await clientFor(self).apply(await readSpecTexts(flags.file));

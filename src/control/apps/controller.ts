@@ -181,6 +181,14 @@ export class AppController {
   }
 
   async undo(name: string, toGeneration?: number): Promise<AppView> {
+    // The spec gone back to may route what another app has taken since.
+    const history = await this.deps.store.appHistory(name);
+    const target =
+      toGeneration === undefined ? history[1] : history.find((r) => r.generation === toGeneration);
+    if (target) {
+      const clash = routeConflict(target.spec as App, this.specs.values());
+      if (clash) throw clash;
+    }
     const { app } = await this.deps.store.rollbackApp(name, toGeneration);
     this.specs.set(name, app.spec as App);
     this.record(name, "rollout.undo", `back to the spec of generation ${toGeneration ?? "before"}`, {
