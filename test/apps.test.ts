@@ -145,7 +145,7 @@ test("an update that crash-loops under restart: always is reported and rolled ba
   const r = await d.cli(["events", "--until", "0s", "--filter", "app=loop"]);
   // Three restarts (the shim's backoff: 0, 0.1 and 0.2 s), not the 60 s progress deadline.
   assert.match(r.stdout, /replica\.crash-looping/);
-  assert.match(r.stdout, /rollout\.failed.*restarted 3 times without becoming ready/);
+  assert.match(r.stdout, /rollout\.failed.*restarted 3 times without a stable run/);
   const a = await app("loop");
   assert.equal(a.ready, 1);
   assert.deepEqual(

@@ -82,6 +82,8 @@ interface Local {
   readySince: number | null;
   /** The container's restart count at its last stable run, or when it was first seen. */
   restartsAtStableRun?: number;
+  /** The container's restart count at the last look. */
+  seenRestarts?: number;
   /** A crash loop was reported; cleared by a stable run. */
   crashLoopReported?: boolean;
   drainingSince?: number;
@@ -305,6 +307,9 @@ export class AppController {
       if (status === "running") this.watchHealth(app, c, id);
       // Ready: healthy, or running without a check. Kept from when it became so.
       const ready = status === "running" && (health === "healthy" || health === "none");
+      // A restart since the last look means it was down in between, however briefly.
+      if (local.seenRestarts !== c.state.restarts) local.readySince = null;
+      local.seenRestarts = c.state.restarts;
       if (ready && local.readySince === null) local.readySince = now;
       if (!ready) local.readySince = null;
       // First seen (started by us, or adopted after a daemon restart): its past restarts are
@@ -317,12 +322,12 @@ export class AppController {
         local.crashLoopReported = false;
       }
       const restarts = c.state.restarts - (local.restartsAtStableRun ?? 0);
-      if (!ready && restarts >= DEFAULT_FAILURE_THRESHOLD && !local.crashLoopReported) {
+      if (restarts >= DEFAULT_FAILURE_THRESHOLD && !local.crashLoopReported) {
         local.crashLoopReported = true;
         this.record(
           name,
           "replica.crash-looping",
-          `${name}: replica ${id.index} (${c.id.slice(0, 12)}) restarted ${restarts} times without becoming ready; its restart policy keeps restarting it`,
+          `${name}: replica ${id.index} (${c.id.slice(0, 12)}) restarted ${restarts} times without a stable run; its restart policy keeps restarting it`,
           { id: c.id, index: id.index, generation: id.generation, restarts },
         );
       }

@@ -253,7 +253,7 @@ test("an update whose replica crash-loops in place fails once it restarted 3 tim
   const failed = world.events.find((e) => e.type === "rollout.failed");
   assert.match(
     failed?.message ?? "",
-    /replica 3 \(c\d+\) restarted 3 times without becoming ready; rolling back/,
+    /replica 3 \(c\d+\) restarted 3 times without a stable run; rolling back/,
   );
   assert.deepEqual(specs(world), ["0:v1", "1:v1", "2:v1"]);
   assert.equal(minAvailable(world), 3);
@@ -267,7 +267,7 @@ test("a crash-looping replica of the current spec is left to its restart policy,
     ["start 0"],
   );
   assert.equal(world.rollout?.state, "failed");
-  assert.match(world.events.at(-1)?.message ?? "", /restarted 3 times without becoming ready/);
+  assert.match(world.events.at(-1)?.message ?? "", /restarted 3 times without a stable run/);
 });
 
 test("without autoRollback a failed rollout keeps the old replicas serving and keeps trying", () => {

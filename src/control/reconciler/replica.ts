@@ -9,12 +9,12 @@ export function isDead(r: ObservedReplica): boolean {
 }
 
 /**
- * Restarted in place `threshold` times without becoming ready in between: a crash loop. It is
- * left to its restart policy's backoff (a new replica of the same spec would crash the same way,
- * without the backoff), but a rollout counts it as failed.
+ * Restarted in place `threshold` times without a stable run: a crash loop, even if it is up for
+ * the moment. It is left to its restart policy's backoff (a new replica of the same spec would
+ * crash the same way, without the backoff), but a rollout counts it as failed.
  */
 export function isCrashLooping(r: ObservedReplica, threshold: number): boolean {
-  return r.status !== "removing" && r.readySince === null && (r.restarts ?? 0) >= threshold;
+  return r.status !== "removing" && (r.restarts ?? 0) >= threshold;
 }
 
 /** The health check reached its failure threshold (it reports "unhealthy" only then). */

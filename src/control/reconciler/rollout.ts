@@ -126,7 +126,7 @@ export function advanceRollout(
       const stalled = now >= r.progressAt + limits.progressDeadlineMs;
       if (stalled || looping || r.failures >= limits.failureThreshold) {
         const why = looping
-          ? `replica ${looping.index} (${looping.id}) restarted ${looping.restarts} times without becoming ready`
+          ? `replica ${looping.index} (${looping.id}) restarted ${looping.restarts} times without a stable run`
           : stalled
             ? `no new replica became available for ${limits.progressDeadlineMs / 1000} s`
             : `${r.failures} of its replicas failed`;
