@@ -11,10 +11,12 @@ export async function waitRemoved(client: BosunClient, id: string): Promise<void
     if (e instanceof BosunError && e.code === "not_found") return;
     if (!(e instanceof BosunError && e.code === "conflict")) throw e;
   }
-  // The daemon is removing it. The event stream replays past events first, so a destroy that
+  // The daemon is removing it. The stream replays the last minute first, so a destroy that
   // happened a moment ago ends the wait as surely as one still to come.
   const ac = new AbortController();
-  for await (const _ of client.events({ filter: [`container=${id}`, "event=destroy"], signal: ac.signal })) {
+  const since = new Date(Date.now() - 60_000).toISOString();
+  const filter = [`container=${id}`, "event=destroy"];
+  for await (const _ of client.events({ filter, since, signal: ac.signal })) {
     ac.abort();
     return;
   }

@@ -13,8 +13,8 @@ import { Balancers } from "../control/apps/balancers.ts";
 import { AppController } from "../control/apps/controller.ts";
 import { NginxBalancers } from "../control/apps/nginx-balancers.ts";
 import { HealthMonitor } from "../control/health/health-monitor.ts";
+import { EventLog } from "../control/store/event-log.ts";
 import { openSqliteStore } from "../control/store/sqlite/sqlite-store.ts";
-import type { Store } from "../control/store/store.ts";
 import { Admission, parseQuotas, type Quotas } from "../runtime/admission.ts";
 import { writeFileAtomic } from "../runtime/atomic-write.ts";
 import { DEFAULT_PARENT } from "../runtime/cgroup/cgroup.ts";
@@ -111,15 +111,19 @@ async function main(): Promise<void> {
   await writeFileAtomic(pidFile, `${process.pid} ${self?.startTime ?? 0}\n`);
 
   const started = Date.now();
-  const events = new EventBus();
+  const store = openSqliteStore(root);
+  // Every event goes to the store (in batches), and seqs go on from the last one stored, so that
+  // history and live events are one sequence across restarts.
+  const eventLog = new EventLog(store, { onError: (err, what) => log.warn({ err }, what) });
+  const events = new EventBus({ lastSeq: await store.lastEventSeq(), sink: (e) => eventLog.append(e) });
+  const background = new AbortController();
+  const pruning = eventLog.run(background.signal);
   const cgroups = await detectCgroups({ parent: process.env.BOSUN_CGROUP_PARENT ?? DEFAULT_PARENT });
   if (!cgroups.driver) log.warn({ reason: cgroups.reason }, "no cgroups: containers run without limits");
   const uid = process.getuid?.() ?? -1;
   const admission = await Admission.open(root, quotas, (why) => log.warn(why));
   const runtime = new Runtime({ root, shimPath, log, events, host: { cgroups, uid }, admission });
   await runtime.recover();
-  const store = openSqliteStore(root);
-  await restoreAppEvents(store, events);
   const lb = args.lb ?? "builtin";
   if (lb !== "builtin" && lb !== "nginx") fail(`--lb: expected builtin or nginx, got "${lb}"\n${USAGE}`);
   const balancers = lb === "nginx" ? new NginxBalancers(root, log) : new Balancers(log);
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
   const app = await buildServer({
     runtime,
     events,
+    history: eventLog,
     admission,
     apps,
     log,
@@ -182,6 +187,9 @@ async function main(): Promise<void> {
     await balancers.close();
     runtime.close();
     await app.close().catch(() => {});
+    background.abort();
+    await pruning;
+    await eventLog.close();
     await store.close().catch(() => {});
     await rm(pidFile, { force: true });
     process.exit(0);
@@ -210,24 +218,3 @@ function parseOpts() {
 }
 
 main().catch((err) => fail(err instanceof Error ? (err.stack ?? err.message) : String(err)));
-
-const EVENTS_RESTORED = 1000;
-const EVENTS_KEPT = { ageMs: 7 * 86_400_000, count: 100_000 };
-
-/**
- * App events live in the store; the last ones go back into the event ring at start, so
- * `bosun events --since` sees them across a restart. Old ones are pruned by age and count.
- */
-async function restoreAppEvents(store: Store, events: EventBus): Promise<void> {
-  await store.pruneEvents({
-    olderThan: new Date(Date.now() - EVENTS_KEPT.ageMs).toISOString(),
-    keepLast: EVENTS_KEPT.count,
-  });
-  for (const e of await store.listEvents({ limit: EVENTS_RESTORED })) {
-    const attributes: Record<string, string> = { app: e.app ?? "", message: e.message };
-    if (e.details && typeof e.details === "object")
-      for (const [k, v] of Object.entries(e.details))
-        if (v !== null && v !== undefined) attributes[k] = String(v);
-    events.emit({ type: "app", action: e.type, id: e.app ?? "", name: e.app ?? "", attributes }, e.time);
-  }
-}

@@ -15,6 +15,7 @@ import {
   ContainerStatsQuery,
   CreateContainerRequest,
   type DaemonInfo,
+  type Event,
   EventsQuery,
   ExecQuery,
   KillQuery,
@@ -28,6 +29,7 @@ import {
 } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
 import type { AppController } from "../control/apps/controller.ts";
+import type { EventLog } from "../control/store/event-log.ts";
 import type { Admission } from "../runtime/admission.ts";
 import { EVENT_FILTERS, type EventBus, eventMatches } from "../runtime/event-bus.ts";
 import { splitPair } from "../runtime/key-value.ts";
@@ -43,6 +45,8 @@ import { filterMap, parse } from "./request-args.ts";
 export interface ServerDeps {
   runtime: Runtime;
   events: EventBus;
+  /** Where `GET /v1/events` history comes from; absent in tests of the live API alone. */
+  history?: Pick<EventLog, "read">;
   admission: Admission;
   /** Absent in tests of the container API alone. */
   apps?: AppController;
@@ -228,32 +232,42 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         );
       }
     }
-    const keep = (e: { time: string }) =>
-      (since === undefined || e.time >= since) && (until === undefined || e.time <= until);
+    // Subscribed (below) in the same turn as `through` is taken, so every live event comes after
+    // it; history holds every event up to it and none after: no gap between them, none twice.
+    const live: Event[] = [];
+    let wake: (() => void) | undefined;
+    const off =
+      until === undefined
+        ? events.subscribe((e) => {
+            if (!eventMatches(e, filters)) return;
+            live.push(e);
+            wake?.();
+          })
+        : undefined;
     const abort = new AbortController();
-    reply.raw.on("close", () => abort.abort());
+    reply.raw.on("close", () => {
+      abort.abort();
+      off?.();
+      wake?.();
+    });
+    const through = events.lastSeq;
+    let past: Event[];
+    try {
+      // As Docker's: without --since or --until only what happens next, else the history too.
+      const replay = since !== undefined || until !== undefined;
+      past = deps.history && replay ? await deps.history.read({ since, until, filters, through }) : [];
+    } catch (e) {
+      off?.();
+      throw e;
+    }
     async function* stream(): AsyncGenerator<string[]> {
-      const queue: string[] = [];
-      let wake: (() => void) | undefined;
-      const off =
-        until === undefined
-          ? events.subscribe((e) => {
-              if (!eventMatches(e, filters)) return;
-              queue.push(JSON.stringify(e));
-              wake?.();
-            })
-          : undefined;
       try {
-        yield events
-          .history()
-          .filter((e) => keep(e) && eventMatches(e, filters))
-          .map((e) => JSON.stringify(e));
+        yield past.map((e) => JSON.stringify(e));
         if (!off) return;
-        abort.signal.addEventListener("abort", () => wake?.());
         while (!abort.signal.aborted) {
-          if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+          if (live.length === 0) await new Promise<void>((r) => (wake = r));
           wake = undefined;
-          yield queue.splice(0);
+          yield live.splice(0).map((e) => JSON.stringify(e));
         }
       } finally {
         off?.();

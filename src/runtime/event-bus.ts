@@ -1,5 +1,6 @@
-// Runtime events (create, start, die, restart, stop, kill, destroy, attach, detach), kept in a
-// bounded in-memory ring for `--since` and pushed to followers as they happen.
+// The daemon's events (container create, start, die …; bosund's own; the apps'), numbered in one
+// sequence and pushed to followers as they happen. The sink (the event log) gets each one first
+// and keeps it in the store, which is where history comes from.
 import type { Event } from "../api/schemas.ts";
 import { labelMatches } from "./key-value.ts";
 import { nowIso } from "./time.ts";
@@ -8,23 +9,32 @@ import { nowIso } from "./time.ts";
 export type EventInput = Omit<Event, "seq" | "time" | "type"> & { type?: Event["type"] };
 type Listener = (e: Event) => void;
 
+export interface EventBusOptions {
+  /** The last seq handed out before, by the store: seqs go on from it across restarts. */
+  lastSeq?: number;
+  sink?: Listener;
+}
+
 export class EventBus {
-  private readonly ring: Event[] = [];
   private readonly listeners = new Set<Listener>();
-  private seq = 0;
+  private seq: number;
+  private readonly sink: Listener | undefined;
 
-  constructor(private readonly capacity = 10_000) {}
-
-  emit(input: EventInput, time = nowIso()): Event {
-    const e: Event = { seq: ++this.seq, time, type: "container", ...input };
-    this.ring.push(e);
-    if (this.ring.length > this.capacity) this.ring.shift();
-    for (const l of this.listeners) l(e);
-    return e;
+  constructor(options: EventBusOptions = {}) {
+    this.seq = options.lastSeq ?? 0;
+    this.sink = options.sink;
   }
 
-  history(): readonly Event[] {
-    return this.ring;
+  /** The seq of the last event emitted: a history read now holds every event up to it. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  emit(input: EventInput): Event {
+    const e: Event = { seq: ++this.seq, time: nowIso(), type: "container", ...input };
+    this.sink?.(e);
+    for (const l of this.listeners) l(e);
+    return e;
   }
 
   subscribe(l: Listener): () => void {
@@ -38,7 +48,8 @@ export const EVENT_FILTERS = ["container", "event", "action", "type", "label", "
 /**
  * Docker-style event filters: container=ID|NAME (prefix of the id too), event=ACTION,
  * label=KEY or KEY=VALUE (matched against the event's attributes), type=container|daemon|app,
- * app=NAME (the app's events and its replicas').
+ * app=NAME (the app's own events and its replicas' container events). The store's kind, type
+ * (action) and app columns mean the same, so that history can be filtered there first.
  */
 export function eventMatches(e: Event, filters: Map<string, string[]>): boolean {
   for (const [key, values] of filters) {
@@ -54,8 +65,8 @@ export function eventMatches(e: Event, filters: Map<string, string[]>): boolean 
         case "label":
           return labelMatches(e.attributes, v);
         case "app":
-          // An app's own events, and those of its replicas' containers (they carry its label).
-          return e.attributes.app === v || e.attributes["bosun.app"] === v;
+          // Its replicas' containers carry the app's label.
+          return e.type === "app" ? e.id === v : e.attributes["bosun.app"] === v;
         default:
           return false;
       }

@@ -135,7 +135,10 @@ export async function startDaemon(args: readonly string[] = []): Promise<TestDae
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
-        // The clean path first: the daemon stops and removes what it runs.
+        // The clean path first: the daemon stops and removes what it runs. Apps go first, or
+        // their controller would start new replicas while the containers are removed.
+        const apps = await client.apps().catch(() => []);
+        await Promise.all(apps.map((a) => client.removeApp(a.name).catch(() => {})));
         const all = await client.list({ all: true }).catch(() => []);
         await Promise.all(all.map((c) => client.remove(c.id, { force: true }).catch(() => {})));
         const exited = new Promise((ok) => child.once("exit", ok));

@@ -21,6 +21,8 @@ export async function nthEvent(
   try {
     for await (const e of client.events({
       filter: [`container=${id}`, `event=${action}`],
+      // From the beginning: the container's events so far, then the ones to come.
+      since: new Date(0).toISOString(),
       signal: abort.signal,
     })) {
       if (++seen === n) return e;

@@ -1,5 +1,5 @@
-// `bosun events`: the daemon's events as they happen (and past ones with --since), until
-// --until or Ctrl-C.
+// `bosun events`: the daemon's events as they happen (and past ones, kept in its store, with
+// --since), until --until or Ctrl-C.
 import { Command } from "commander";
 import { clientFor } from "../context.ts";
 import { formatEvent } from "../event-line.ts";
@@ -27,6 +27,15 @@ export function eventsCommand(): Command {
     .option("--until <time>", "stop at a time or a duration ago")
     .option("--format <format>", "json (one object per line) or table")
     .option("--json", "same as --format json")
+    .addHelpText(
+      "after",
+      `
+Every event (containers', apps', the daemon's) is kept in the daemon's store, so --since reaches
+back across daemon restarts; it replays at most the newest 10,000 that match. Events older than
+7 days, and all but the newest 100,000, are pruned. Without --since or --until, only the events
+that happen next are shown, as Docker does; without --until, they follow the past ones, none
+missed and none twice.`,
+    )
     .action(async (flags: EventsFlags, self: Command) => {
       const now = Date.now();
       const filter = parseFilters("--filter", flags.filter ?? [], [

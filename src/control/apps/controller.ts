@@ -534,9 +534,8 @@ export class AppController {
     this.record(name, "replica.failed", `${a.type} failed: ${err.message}`, { action: a.type });
   }
 
-  /** An app event: in the store (history, filters) and on the bus (followers). */
+  /** An app event, on the bus: its sink keeps it in the store, followers get it live. */
   private record(app: string, type: string, message: string, details: Record<string, unknown>): void {
-    void this.deps.store.appendEvent({ app, type, message, details }).catch(() => {});
     const attributes: Record<string, string> = { app, message };
     for (const [k, v] of Object.entries(details))
       if (v !== null && v !== undefined) attributes[k] = String(v);

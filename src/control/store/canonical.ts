@@ -1,4 +1,4 @@
-// The forms the store compares values in, whatever the dialect.
+// The forms the store writes values in, whatever the dialect.
 import { BosunError } from "../../api/errors.ts";
 
 /**
@@ -12,6 +12,13 @@ export function canonicalJson(value: unknown): string {
     for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
     return sorted;
   });
+  if (text === undefined) throw new BosunError("bad_request", "not a JSON value");
+  return text;
+}
+
+/** JSON as given, object keys in their order (event details, whose order is shown). */
+export function plainJson(value: unknown): string {
+  const text = JSON.stringify(value);
   if (text === undefined) throw new BosunError("bad_request", "not a JSON value");
   return text;
 }

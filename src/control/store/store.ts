@@ -99,17 +99,28 @@ export interface StoredEvent {
   /** Increases with every append and is never reused, even after pruning. */
   seq: number;
   time: string;
+  /** What the event is about: "app", "container", "daemon" (the API event's type). */
+  kind: string;
   app: string | null;
   replica: number | null;
   container: string | null;
   type: string;
   message: string;
+  /** Kept as given, object keys in their order (the API's attributes are shown in it). */
   details: Json;
 }
 
 export interface EventInput {
+  /**
+   * Given by a writer that numbers events itself (the daemon's event bus, so that live and
+   * stored events share one sequence): it must be above every seq the store has handed out.
+   * Otherwise the store takes the next one.
+   */
+  seq?: number;
   /** Defaults to the store's clock. */
   time?: string;
+  /** Defaults to "app". */
+  kind?: string;
   app?: string;
   replica?: number;
   container?: string;
@@ -120,10 +131,13 @@ export interface EventInput {
 
 /** `since <= time < until`; oldest first; `limit` keeps the newest that many. */
 export interface EventQuery {
+  kind?: string;
   app?: string;
   type?: string;
   since?: string;
   until?: string;
+  /** Only the events before this one in the order (time, then seq): to page back from it. */
+  before?: { time: string; seq: number };
   limit?: number;
 }
 
@@ -181,6 +195,10 @@ export interface Store {
   listNodes(): Promise<NodeInfo[]>;
 
   appendEvent(event: EventInput): Promise<StoredEvent>;
+  /** In one transaction: all are appended, or none (then it rejects). */
+  appendEvents(events: readonly EventInput[]): Promise<StoredEvent[]>;
+  /** The highest seq handed out so far, pruned events included; 0 before the first. */
+  lastEventSeq(): Promise<number>;
   listEvents(query?: EventQuery): Promise<StoredEvent[]>;
   /** Returns how many were removed. */
   pruneEvents(prune: EventPrune): Promise<number>;

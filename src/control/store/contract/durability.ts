@@ -80,6 +80,7 @@ export function durabilityContract(withStore: WithStore): void {
         before,
       );
       assert.equal((await r.acquireLease("l", "b", 1000, T0 + 1)).acquired, false, "the lease held");
+      assert.equal(await r.lastEventSeq(), e.seq);
       assert.ok((await r.appendEvent({ type: "t", message: "n" })).seq > e.seq);
     }),
   );

@@ -90,6 +90,7 @@ export function toNode(r: NodeRow): NodeInfo {
 export interface EventRow {
   seq: number;
   time: string;
+  kind: string;
   app: string | null;
   replica: number | null;
   container: string | null;

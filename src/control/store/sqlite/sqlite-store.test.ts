@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { storeContract } from "../contract.ts";
 import { loadMigrations } from "../migrations.ts";
 import type { Store } from "../store.ts";
+import { migrate } from "./migrate.ts";
 import { openSqliteStore, SqliteStore } from "./sqlite-store.ts";
 
 function tempDb(): { path: string; remove(): void } {
@@ -75,6 +76,45 @@ test("a database newer than the code is refused with the versions in the message
       () => new SqliteStore(db.path),
       /schema is version 9999, and this bosun knows versions up to \d+/,
     );
+  } finally {
+    db.remove();
+  }
+});
+
+test("app events stored by schema version 1 become app events with the attributes they had live", async () => {
+  const db = tempDb();
+  try {
+    const v1 = new Database(db.path);
+    migrate(v1, loadMigrations("sqlite").slice(0, 1), "2026-11-22T12:00:00.000000000Z", db.path);
+    v1.prepare(
+      "INSERT INTO events (time, app, replica, container, type, message, details) VALUES (?, ?, NULL, NULL, ?, ?, ?)",
+    ).run(
+      "2026-11-22T12:00:01.000000000Z",
+      "web",
+      "app.scaled",
+      "scale to 3",
+      '{"replicas":3,"why":null,"up":true}',
+    );
+    v1.close();
+    const store = new SqliteStore(db.path);
+    const [e] = await store.listEvents();
+    assert.deepEqual(e, {
+      seq: 1,
+      time: "2026-11-22T12:00:01.000000000Z",
+      kind: "app",
+      app: "web",
+      replica: null,
+      container: null,
+      type: "app.scaled",
+      message: "scale to 3",
+      details: {
+        id: "web",
+        name: "web",
+        attributes: { app: "web", message: "scale to 3", replicas: "3", up: "true" },
+      },
+    });
+    assert.equal(await store.lastEventSeq(), 1);
+    await store.close();
   } finally {
     db.remove();
   }

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import Database, { type Statement } from "better-sqlite3";
 import { BosunError } from "../../../api/errors.ts";
-import { canonicalJson, canonicalTime, nanoIso } from "../canonical.ts";
+import { canonicalJson, canonicalTime, nanoIso, plainJson } from "../canonical.ts";
 import { loadMigrations } from "../migrations.ts";
 import {
   type App,
@@ -241,19 +241,32 @@ export class SqliteStore implements Store {
   }
 
   async appendEvent(e: EventInput): Promise<StoredEvent> {
-    const row: Omit<EventRow, "seq"> = {
-      time: e.time === undefined ? this.now() : canonicalTime(e.time),
-      app: e.app ?? null,
-      replica: e.replica ?? null,
-      container: e.container ?? null,
-      type: e.type,
-      message: e.message,
-      details: canonicalJson(e.details ?? {}),
-    };
-    const { lastInsertRowid } = this.sql(
-      "INSERT INTO events (time, app, replica, container, type, message, details) VALUES (@time, @app, @replica, @container, @type, @message, @details)",
-    ).run(row);
-    return toEvent({ seq: Number(lastInsertRowid), ...row });
+    const [stored] = await this.appendEvents([e]);
+    return stored!;
+  }
+
+  async appendEvents(events: readonly EventInput[]): Promise<StoredEvent[]> {
+    const rows = events.map((e) => this.eventRow(e));
+    return this.write(() => {
+      let last = this.lastSeq();
+      return rows.map((row) => {
+        if (row.seq !== null && row.seq <= last)
+          throw new BosunError(
+            "conflict",
+            `cannot append event ${row.seq}: seqs up to ${last} have been handed out`,
+            "another writer numbers events too",
+          );
+        const { lastInsertRowid } = this.sql(
+          "INSERT INTO events (seq, time, kind, app, replica, container, type, message, details) VALUES (@seq, @time, @kind, @app, @replica, @container, @type, @message, @details)",
+        ).run(row);
+        last = Number(lastInsertRowid);
+        return toEvent({ ...row, seq: last });
+      });
+    });
+  }
+
+  async lastEventSeq(): Promise<number> {
+    return this.lastSeq();
   }
 
   async listEvents(q: EventQuery = {}): Promise<StoredEvent[]> {
@@ -264,10 +277,16 @@ export class SqliteStore implements Store {
       where.push(cond);
       params.push(value);
     };
+    filter("kind = ?", q.kind);
     filter("app = ?", q.app);
     filter("type = ?", q.type);
     filter("time >= ?", q.since && canonicalTime(q.since));
     filter("time < ?", q.until && canonicalTime(q.until));
+    if (q.before !== undefined) {
+      const time = canonicalTime(q.before.time);
+      where.push("(time < ? OR (time = ? AND seq < ?))");
+      params.push(time, time, q.before.seq);
+    }
     let sql = `SELECT * FROM events${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
     if (q.limit !== undefined) {
       sql = `SELECT * FROM (${sql} ORDER BY time DESC, seq DESC LIMIT ?)`;
@@ -335,6 +354,31 @@ export class SqliteStore implements Store {
       generation - HISTORY_LIMIT,
     );
     return { app: this.mustApp(row.name), changed: true };
+  }
+
+  /** A row to insert: seq null lets SQLite take the next one. */
+  private eventRow(e: EventInput): Omit<EventRow, "seq"> & { seq: number | null } {
+    if (e.seq !== undefined && !(Number.isSafeInteger(e.seq) && e.seq > 0))
+      throw new BosunError("bad_request", `an event's seq must be a whole number above 0 (got ${e.seq})`);
+    return {
+      seq: e.seq ?? null,
+      time: e.time === undefined ? this.now() : canonicalTime(e.time),
+      kind: e.kind ?? "app",
+      app: e.app ?? null,
+      replica: e.replica ?? null,
+      container: e.container ?? null,
+      type: e.type,
+      message: e.message,
+      details: plainJson(e.details ?? {}),
+    };
+  }
+
+  /** AUTOINCREMENT keeps the highest seq ever used, so pruning does not lower it. */
+  private lastSeq(): number {
+    const row = this.sql("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get() as
+      | { seq: number }
+      | undefined;
+    return row?.seq ?? 0;
   }
 
   private write<T>(fn: () => T): T {
