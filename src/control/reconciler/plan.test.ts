@@ -270,6 +270,22 @@ test("a crash-looping replica of the current spec is left to its restart policy,
   assert.match(world.events.at(-1)?.message ?? "", /restarted 3 times without a stable run/);
 });
 
+test("the loop's write of the spec rolled back to, as a new generation, keeps the rollout rolled back", () => {
+  const world = settled(2, {}, new Map([["v2", { startMs: 300, health: "never" }]]));
+  world.write({ specHash: "v2" });
+  world.run(undefined, () => world.rollout?.state === "rolling-back");
+  // What the controller does as the rollback begins: the old spec becomes generation 3.
+  world.write({ specHash: "v1" });
+  world.run();
+  assert.equal(world.rollout?.state, "rolled-back");
+  assert.equal(world.rollout?.generation, 3);
+  assert.deepEqual(types(world).slice(-2), ["rollout.rolling-back", "rollout.rolled-back"]);
+  // A fix is a new rollout again.
+  world.write({ specHash: "v3" });
+  world.run();
+  assert.equal(world.rollout?.state, "complete");
+});
+
 test("without autoRollback a failed rollout keeps the old replicas serving and keeps trying", () => {
   const world = settled(3, { autoRollback: false }, new Map([["v2", { startMs: 300, health: "never" }]]));
   world.write({ specHash: "v2" });

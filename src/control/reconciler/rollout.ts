@@ -11,11 +11,12 @@
 // rollout without a rollback keeps trying and becomes complete if it ever converges.
 //
 // Rolling back pursues `rollbackTo` (the desired app's `previous`, captured at the failure)
-// directly, rather than asking the loop to write the previous spec as a new generation: plan()
-// stays self-contained, the store keeps showing what was asked for and that it failed, and the
-// start actions carry the previous generation, whose spec the loop looks up. A new spec hash (a
-// fix, or `rollout undo` writing the old spec) ends the rolled-back state; to retry the same spec,
-// the loop drops the rollout state. A rollback has no deadline of its own: it is the way back.
+// directly, so plan() needs nothing written to roll back, and the start actions carry the previous
+// generation, whose spec the loop looks up. The loop does write that spec as a new generation, so
+// the rollback outlives a daemon restart; a desired spec equal to `rollbackTo` continues the
+// rollback (and `rollout undo` to it changes nothing). Any other spec hash (a fix) ends the
+// rolled-back state; to retry the same spec, the loop drops the rollout state. A rollback has no
+// deadline of its own: it is the way back.
 //
 // The deadline counts from the last progress (a new high of available replicas of the target
 // spec), so a long rollout that keeps moving does not fail; it should exceed minReadySeconds.
@@ -47,7 +48,13 @@ export function advanceRollout(
     replicas.every((r) => r.specHash === spec.specHash && isAvailable(r, limits.minReadyMs, now));
 
   let r: RolloutState;
-  if (prev === undefined || prev.specHash !== specHash) {
+  // The loop writes the spec rolled back to as a new generation (so the rollback outlives a
+  // daemon restart): that is the same rollback going on, not a new rollout.
+  const backTo = prev?.rollbackTo?.specHash;
+  const goingBack = (prev?.state === "rolling-back" || prev?.state === "rolled-back") && backTo === specHash;
+  if (prev !== undefined && goingBack) {
+    r = { ...prev, generation, replicas: n };
+  } else if (prev === undefined || prev.specHash !== specHash) {
     r = {
       generation,
       specHash,
