@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { AppView } from "../src/api/apps.ts";
+import { combineSpecFiles, readSpecFile } from "../src/control/spec/load-specs.ts";
+import { specHash } from "../src/control/spec/spec-hash.ts";
 import { startDaemon, type TestDaemon } from "./helpers/daemon.ts";
 
 let d: TestDaemon;
@@ -162,6 +164,28 @@ test("an update that crash-loops under restart: always is reported and rolled ba
   assert.ok((replica?.restarts ?? 0) >= 3, `restarts: ${replica?.restarts}`);
   assert.match((await d.cli(["apps"])).stdout, /crash +0\/1 +failed, 1 crash-looping/);
   await d.cli(["app", "rm", "crash"]);
+});
+
+test("a replica found created but never started (bosund died between the two) is started", async () => {
+  const text = "kind: App\nname: held\nspec:\n  command: [sleep, '1000']\n  replicas: 1\n  stopTimeout: 1s\n";
+  const [spec] = combineSpecFiles([readSpecFile(text, "held.yaml")]).specs;
+  // What the controller would have created for slot 0 of generation 1, before the app exists.
+  const { id } = await d.client.create({
+    command: ["sleep", "1000"],
+    labels: {
+      "bosun.app": "held",
+      "bosun.replica": "0",
+      "bosun.generation": "1",
+      "bosun.spec": specHash(spec!),
+    },
+  });
+  await apply("held.yaml", text);
+  assert.equal(await rolloutStatus("held"), 0);
+  assert.deepEqual(
+    (await app("held")).replicas.map((r) => [r.id, r.status]),
+    [[id, "running"]],
+  );
+  await d.cli(["app", "rm", "held"]);
 });
 
 test("after kill -9 of bosund, the app resumes: its replicas are adopted, none duplicated or lost", async () => {

@@ -100,6 +100,8 @@ export class AppController {
   private closed = false;
   private readonly now: () => number;
   private readonly ports = new PortAllocator();
+  /** Replicas this controller is starting: a created one not among them is resumed. */
+  private readonly starting = new Set<string>();
 
   constructor(private readonly deps: ControllerDeps) {
     this.now = deps.now ?? Date.now;
@@ -304,6 +306,8 @@ export class AppController {
       const local = this.localOf(c.id);
       const health = app.spec.health ? (this.deps.health.state(c.id) ?? "starting") : "none";
       const status = replicaStatus(c, local);
+      // Created but never started: bosund died between the two. Nothing else would start it.
+      if (status === "created" && !this.starting.has(c.id)) this.resume(name, c.id);
       if (status === "running") this.watchHealth(app, c, id);
       // Ready: healthy, or running without a check. Kept from when it became so.
       const ready = status === "running" && (health === "healthy" || health === "none");
@@ -377,7 +381,29 @@ export class AppController {
     const req = CreateContainerRequest.parse(replicaRequest(app, identity));
     const { id } = await this.deps.runtime.create(req);
     this.localOf(id);
-    await this.deps.runtime.start(id);
+    this.starting.add(id);
+    try {
+      await this.deps.runtime.start(id);
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  private resume(name: string, id: string): void {
+    this.starting.add(id);
+    this.record(name, "replica.resumed", `${name}: starting ${id.slice(0, 12)}, created but never started`, {
+      id,
+    });
+    this.deps.runtime
+      .start(id)
+      .catch((err: Error) => {
+        this.deps.log.warn({ err, app: name, id }, "cannot start a replica found created");
+        this.record(name, "replica.failed", `start failed: ${err.message}`, { action: "start", id });
+      })
+      .finally(() => {
+        this.starting.delete(id);
+        this.wake(name);
+      });
   }
 
   private async stopReplica(id: string): Promise<void> {
