@@ -9,7 +9,6 @@ import { BosunError } from "../../api/errors.ts";
 import { type Container, CreateContainerRequest, type Event } from "../../api/schemas.ts";
 import type { EventBus } from "../../runtime/event-bus.ts";
 import type { HealthChange, HealthMonitor } from "../health/health-monitor.ts";
-import { DEFAULT_FAILURE_THRESHOLD } from "../reconciler/limits.ts";
 import { plan } from "../reconciler/plan.ts";
 import type {
   Action,
@@ -23,6 +22,7 @@ import type { App } from "../spec/app-spec.ts";
 import { diffSpecs } from "../spec/diff-specs.ts";
 import { specHash } from "../spec/spec-hash.ts";
 import type { Store, App as StoredApp } from "../store/store.ts";
+import { look, type ReplicaRecord, replicaStatus } from "./replica-record.ts";
 import {
   identityOf,
   LABEL_APP,
@@ -33,8 +33,6 @@ import {
 import { routeConflict } from "./route-conflicts.ts";
 
 const BACKSTOP_MS = 10_000;
-/** The shim resets its restart backoff after a run this long (shim/src/policy.h). */
-const STABLE_RUN_MS = 10_000;
 
 /** What the controller needs of the runtime (the Runtime class, or a fake in tests). */
 export interface RuntimePort {
@@ -78,22 +76,10 @@ interface Loop {
   previous: SpecRef | undefined;
 }
 
-interface Local {
-  readySince: number | null;
-  /** The container's restart count at its last stable run, or when it was first seen. */
-  restartsAtStableRun?: number;
-  /** The container's restart count at the last look. */
-  seenRestarts?: number;
-  /** A crash loop was reported; cleared by a stable run. */
-  crashLoopReported?: boolean;
-  drainingSince?: number;
-  removing?: boolean;
-}
-
 export class AppController {
   private readonly loops = new Map<string, Loop>();
   /** What the controller knows of a replica beyond its container: by container id. */
-  private readonly local = new Map<string, Local>();
+  private readonly local = new Map<string, ReplicaRecord>();
   private readonly specs = new Map<string, App>();
   private backstop: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -309,25 +295,10 @@ export class AppController {
       // Created but never started: bosund died between the two. Nothing else would start it.
       if (status === "created" && !this.starting.has(c.id)) this.resume(name, c.id);
       if (status === "running") this.watchHealth(app, c, id);
-      // Ready: healthy, or running without a check. Kept from when it became so.
+      // Ready: healthy, or running without a check.
       const ready = status === "running" && (health === "healthy" || health === "none");
-      // A restart since the last look means it was down in between, however briefly.
-      if (local.seenRestarts !== c.state.restarts) local.readySince = null;
-      local.seenRestarts = c.state.restarts;
-      if (ready && local.readySince === null) local.readySince = now;
-      if (!ready) local.readySince = null;
-      // First seen (started by us, or adopted after a daemon restart): its past restarts are
-      // not a crash loop of this observation's making.
-      local.restartsAtStableRun ??= c.state.restarts;
-      // A stable run (as long as the one that resets the shim's backoff) ends a crash loop; a
-      // process that is up for a moment between crashes does not.
-      if (ready && local.readySince !== null && now - local.readySince >= STABLE_RUN_MS) {
-        local.restartsAtStableRun = c.state.restarts;
-        local.crashLoopReported = false;
-      }
-      const restarts = c.state.restarts - (local.restartsAtStableRun ?? 0);
-      if (restarts >= DEFAULT_FAILURE_THRESHOLD && !local.crashLoopReported) {
-        local.crashLoopReported = true;
+      const { restarts, crashLoopFound } = look(local, c, ready, now);
+      if (crashLoopFound) {
         this.record(
           name,
           "replica.crash-looping",
@@ -482,7 +453,7 @@ export class AppController {
     return this.deps.runtime.list(true, new Map([["label", [`${LABEL_APP}=${name}`]]]));
   }
 
-  private localOf(id: string): Local {
+  private localOf(id: string): ReplicaRecord {
     let l = this.local.get(id);
     if (!l) {
       l = { readySince: null };
@@ -566,20 +537,5 @@ export class AppController {
     for (const [k, v] of Object.entries(details))
       if (v !== null && v !== undefined) attributes[k] = String(v);
     this.deps.events.emit({ type: "app", action: type, id: app, name: app, attributes });
-  }
-}
-
-function replicaStatus(c: Container, local: Local): ReplicaStatus {
-  if (local.removing || c.state.status === "removing") return "removing";
-  switch (c.state.status) {
-    case "created":
-      return "created";
-    case "running":
-    case "paused":
-      return "running";
-    case "restarting":
-      return "starting";
-    case "exited":
-      return c.state.reason === "exec-failed" ? "failed" : "exited";
   }
 }
