@@ -183,13 +183,16 @@ describe("with the host's cgroups", { skip: typeof host === "string" ? host : fa
     await s.start();
     const oom = await ev.wait((e) => e.type === "oom", "the oom event");
     await waitOutput(a, "survived");
-    assert.equal(oom.count, 1);
-    await waitFor(() => status(s).oomKills === 1, "oomKills in status.json");
+    // The kernel may kill more than one process of the hog's shell under load: at least one.
+    assert.ok(Number(oom.count) >= 1, `count ${String(oom.count)}`);
+    await waitFor(() => status(s).oomKills >= 1, "oomKills in status.json");
     assert.deepEqual([status(s).state, status(s).oomKilled], ["running", false], "no exit yet");
     assert.equal(ev.of("exit").length, 0);
     assert.equal(await s.request("T", "15 10000"), "ok");
     const exit = await exitOf(s, ev);
     assert.deepEqual([exit.reason, exit.oomKilled], ["stopped", true], "the run had an OOM kill");
+    const announced = ev.of("oom").reduce((n, e) => n + Number(e.count), 0);
+    assert.equal(status(s).oomKills, announced, "every kill counted is announced");
   });
 
   test("an exit without OOM kills: oomKilled false, oomKills 0, no oom event", T, async () => {
