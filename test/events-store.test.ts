@@ -22,6 +22,13 @@ describe("events kept across a daemon restart", () => {
   let dir: string;
   /** The events of container "old" as a follower saw them live, before the restart. */
   const live: Event[] = [];
+  /** The stored history of the last hour that matches the filters. */
+  const history = async (...filters: string[]) => {
+    const args = ["events", "--since", "1h", "--until", "0s", "--json"];
+    const r = await d.cli([...args, ...filters.flatMap((f) => ["--filter", f])]);
+    assert.equal(r.code, 0, r.stderr);
+    return lines(r.stdout);
+  };
 
   before(async () => {
     d = await startDaemon();
@@ -76,18 +83,7 @@ describe("events kept across a daemon restart", () => {
       live.map((e) => e.action),
       ["create", "start", "die"],
     );
-    const r = await d.cli([
-      "events",
-      "--since",
-      "1h",
-      "--until",
-      "0s",
-      "--json",
-      "--filter",
-      "container=old",
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    const past = lines(r.stdout);
+    const past = await history("container=old");
     assert.deepEqual(past, live);
     const die = past.at(-1)!;
     assert.equal(die.type, "container");
@@ -96,25 +92,12 @@ describe("events kept across a daemon restart", () => {
   });
 
   test("--filter type= and app= select from the stored history", async () => {
-    const run = async (...filters: string[]) => {
-      const r = await d.cli([
-        "events",
-        "--since",
-        "1h",
-        "--until",
-        "0s",
-        "--json",
-        ...filters.flatMap((f) => ["--filter", f]),
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      return lines(r.stdout);
-    };
-    const containers = await run("type=container");
+    const containers = await history("type=container");
     assert.ok(containers.every((e) => e.type === "container"));
     assert.ok(containers.some((e) => e.name === "old" && e.action === "die"));
     assert.ok(containers.some((e) => e.name === "kept-0" && e.action === "start"));
 
-    const kept = await run("app=kept");
+    const kept = await history("app=kept");
     assert.ok(kept.some((e) => e.type === "app" && e.action === "app.applied"));
     assert.ok(
       kept.some(
@@ -124,7 +107,7 @@ describe("events kept across a daemon restart", () => {
     assert.ok(kept.every((e) => (e.type === "app" ? e.id === "kept" : e.attributes["bosun.app"] === "kept")));
     assert.ok(!kept.some((e) => e.name === "old"));
 
-    const appOnly = await run("app=kept", "type=app");
+    const appOnly = await history("app=kept", "type=app");
     assert.ok(appOnly.length > 0 && appOnly.every((e) => e.type === "app"));
     assert.deepEqual(
       appOnly.map((e) => e.action),
