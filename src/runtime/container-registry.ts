@@ -27,6 +27,11 @@ export interface Entry {
   json?: { state: ObservedState; health: string | undefined; text: string };
 }
 
+/** The shim's control socket, in the container's directory. */
+export function ctlPath(e: Entry): string {
+  return `${e.dir}/ctl.sock`;
+}
+
 export class Registry {
   private readonly byId = new Map<string, Entry>();
   private readonly byName = new Map<string, Entry>();

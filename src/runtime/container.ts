@@ -1,8 +1,18 @@
 // A container as the daemon holds it: its immutable config (config.json, written at create,
 // before any process exists) and its observed state, which is always rebuilt from the shim's
 // files and events, never kept only in memory.
-import type { Container, ContainerState, ContainerStatus, ExecInfo } from "../api/schemas.ts";
+import type {
+  Container,
+  ContainerState,
+  ContainerStatus,
+  CreateContainerSpec,
+  ExecInfo,
+} from "../api/schemas.ts";
+import { heartbeatPath, isolationConfig } from "./isolation.ts";
 import { isRunning } from "./state-machine.ts";
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const DEFAULT_LOG = { maxSize: 10 * 1024 * 1024, maxFiles: 3 };
 
 /** Limits: bytes, cores, tasks. */
 export interface Resources {
@@ -52,6 +62,38 @@ export interface ExitFile {
   restarts?: number;
   error?: string;
   oomKilled?: boolean;
+}
+
+/**
+ * The config a create request makes: what it asks for, and the defaults for the rest. `dir` is
+ * the container's directory (its heartbeat file's place), `created` the time of the create.
+ */
+export function newConfig(
+  req: CreateContainerSpec,
+  { id, name, dir, created }: { id: string; name: string; dir: string; created: string },
+): ContainerConfig {
+  const config: ContainerConfig = {
+    id,
+    name,
+    command: req.command,
+    cwd: req.cwd ?? "/",
+    env: { PATH: DEFAULT_PATH, ...req.env },
+    labels: req.labels ?? {},
+    restart: req.restart ?? "no",
+    stopSignal: req.stopSignal ?? "SIGTERM",
+    stopTimeout: req.stopTimeout ?? 10,
+    log: {
+      maxSize: req.log?.maxSize ?? DEFAULT_LOG.maxSize,
+      maxFiles: req.log?.maxFiles ?? DEFAULT_LOG.maxFiles,
+    },
+    stdin: req.stdin ?? false,
+    tty: req.tty ?? false,
+    autoRemove: req.autoRemove ?? false,
+    created,
+    ...isolationConfig(req),
+  };
+  if (config.heartbeatTimeout) config.env.BOSUN_HEARTBEAT_FILE = heartbeatPath(config, dir);
+  return config;
 }
 
 export interface ObservedState {

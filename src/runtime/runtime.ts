@@ -1,50 +1,35 @@
 // The containers of this node. Each is a directory under <root>/containers/<id>/ holding its
 // config (written here, at create) and the facts its shim writes; the daemon keeps one event
-// subscription per live shim and rebuilds everything else from those files after a restart.
-import { EventEmitter } from "node:events";
-import { mkdir, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+// subscription per live shim and rebuilds everything else from those files after a restart
+// (shim-observer.ts). Attach and exec clients are bridged in sessions.ts.
+import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { BosunError } from "../api/errors.ts";
-import {
-  type Container,
-  type ContainerStatus,
-  type CreateContainerSpec,
-  ID_PATTERN,
-} from "../api/schemas.ts";
+import type { Container, ContainerStatus, CreateContainerSpec } from "../api/schemas.ts";
 import { signalNumber } from "../api/signals.ts";
 import type { Admission } from "./admission.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
-import { AttachSession } from "./attach-session.ts";
+import type { AttachOptions } from "./attach-session.ts";
 import { validateLimits } from "./cgroup/limits.ts";
-import { type ContainerConfig, type ExitFile, initialState, toApi } from "./container.ts";
+import { type ContainerConfig, initialState, newConfig, toApi } from "./container.ts";
 import { type Entry, Registry } from "./container-registry.ts";
 import type { EventBus } from "./event-bus.ts";
-import { type ExecOptions, ExecSession } from "./exec-session.ts";
+import type { ExecOptions } from "./exec-session.ts";
+import { ExitWaiters } from "./exit-waiters.ts";
 import { generateName, newId } from "./ids.ts";
-import {
-  cgroupLimits,
-  checkPaths,
-  checkSupport,
-  HEARTBEAT_FILE,
-  type HostSupport,
-  heartbeatPath,
-  isolationConfig,
-} from "./isolation.ts";
+import { cgroupLimits, checkPaths, checkSupport, HEARTBEAT_FILE, type HostSupport } from "./isolation.ts";
 import { type LogQuery, readLogs } from "./logs.ts";
-import { killOrphans } from "./orphans.ts";
-import { isAlive, readPidFile } from "./proc.ts";
-import { type ExitInfo, reduceShimEvent } from "./shim-events.ts";
+import { Sessions } from "./sessions.ts";
+import type { ExitInfo } from "./shim-events.ts";
 import { ShimLauncher } from "./shim-launcher.ts";
-import { encodeExec, ShimConnection, type ShimEvent } from "./shim-protocol.ts";
+import { ShimObserver } from "./shim-observer.ts";
+import type { ShimConnection } from "./shim-protocol.ts";
 import { type Action, isRunning, transition } from "./state-machine.ts";
 import type { StatsTarget } from "./stats.ts";
 import { nowIso } from "./time.ts";
-
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-export const DEFAULT_LOG = { maxSize: 10 * 1024 * 1024, maxFiles: 3 };
 
 export interface RuntimeDeps {
   root: string;
@@ -59,17 +44,31 @@ export interface RuntimeDeps {
 
 export class Runtime {
   private readonly entries: Registry;
-  /** `exit:<id>` fires with an ExitInfo on every exit of a container's process. */
-  private readonly exits = new EventEmitter();
+  private readonly exits = new ExitWaiters();
   private readonly dir: string;
   private readonly launcher: ShimLauncher;
+  private readonly shims: ShimObserver;
+  private readonly sessions: Sessions;
   private healthOf: (id: string) => string | undefined = () => undefined;
 
   constructor(private readonly deps: RuntimeDeps) {
     this.dir = join(deps.root, "containers");
     this.entries = new Registry(this.dir);
     this.launcher = new ShimLauncher(deps.shimPath, deps.log);
-    this.exits.setMaxListeners(0);
+    this.shims = new ShimObserver({
+      dir: this.dir,
+      entries: this.entries,
+      exits: this.exits,
+      log: deps.log,
+      emit: (e, action, attrs) => this.emit(e, action, attrs),
+      remove: (id) => this.remove(id, false),
+    });
+    this.sessions = new Sessions({
+      resolve: (ref) => this.resolve(ref),
+      emit: (e, action) => this.emit(e, action),
+      finalExit: (e) => this.exits.final(e),
+      onShimEvent: (e, ev) => this.shims.onShimEvent(e, ev),
+    });
   }
 
   // ---- queries ----
@@ -138,27 +137,7 @@ export class Runtime {
     await checkPaths(req);
     const id = newId();
     const name = req.name ?? generateName((n) => this.entries.nameTaken(n));
-    const config: ContainerConfig = {
-      id,
-      name,
-      command: req.command,
-      cwd: req.cwd ?? "/",
-      env: { PATH: DEFAULT_PATH, ...req.env },
-      labels: req.labels ?? {},
-      restart: req.restart ?? "no",
-      stopSignal: req.stopSignal ?? "SIGTERM",
-      stopTimeout: req.stopTimeout ?? 10,
-      log: {
-        maxSize: req.log?.maxSize ?? DEFAULT_LOG.maxSize,
-        maxFiles: req.log?.maxFiles ?? DEFAULT_LOG.maxFiles,
-      },
-      stdin: req.stdin ?? false,
-      tty: req.tty ?? false,
-      autoRemove: req.autoRemove ?? false,
-      created: nowIso(),
-      ...isolationConfig(req),
-    };
-    if (config.heartbeatTimeout) config.env.BOSUN_HEARTBEAT_FILE = heartbeatPath(config, join(this.dir, id));
+    const config = newConfig(req, { id, name, dir: join(this.dir, id), created: nowIso() });
     // Checked and added with no await between, so two creates at once cannot both take the last place.
     this.deps.admission.checkCreate(
       { labels: config.labels, memory: config.resources?.memory },
@@ -216,11 +195,11 @@ export class Runtime {
     if (e.attach.size > 0) {
       // Attach clients that were waiting for this start connect before the process may run.
       await subscribed;
-      await Promise.all([...e.attach].map((s) => this.connectAttach(e, s)));
+      await Promise.all([...e.attach].map((s) => this.sessions.connectAttach(e, s)));
     }
     // An exec failure is reported twice: the reply to S, and the final exit (exit code 127 or
     // 126). The answer waits for the exit so a following `wait` or `inspect` sees it.
-    const exited = this.nextFinalExit(e);
+    const exited = this.exits.next(e, true);
     // W and S go out together when no attach must come between: the shim takes frames in
     // order, so the subscription is in place before the process runs.
     const conn = await subscribed;
@@ -259,7 +238,7 @@ export class Runtime {
     const started = await this.launcher.launch(e.config, e.dir, cgroupDirs);
     e.shimPid = started.shimPid;
     e.state = { ...initialState(), pid: started.containerPid };
-    return this.subscribe(e).catch((err: Error) => {
+    return this.shims.subscribe(e).catch((err: Error) => {
       throw new BosunError(
         "shim_failed",
         `cannot start ${e.config.name}: its shim does not answer: ${err.message}`,
@@ -270,117 +249,6 @@ export class Runtime {
   private makeCgroup(config: ContainerConfig): Promise<string[]> {
     const driver = this.deps.host.cgroups.driver;
     return driver ? driver.create(config.id, cgroupLimits(config.resources ?? {})) : Promise.resolve([]);
-  }
-
-  private ctlPath(e: Entry): string {
-    return join(e.dir, "ctl.sock");
-  }
-
-  /**
-   * Opens the daemon's event subscription to a live shim. Resolves with the connection once
-   * W is sent; `conn.request` calls made after it queue behind W.
-   */
-  private async subscribe(e: Entry): Promise<ShimConnection> {
-    const conn = await ShimConnection.open(this.ctlPath(e), {
-      onEvent: (ev) => this.onShimEvent(e, ev),
-      onClose: () => {
-        if (e.conn === conn) e.conn = undefined;
-        void this.onShimGone(e).catch((err) => this.deps.log.error({ err, id: e.config.id }, "shim gone"));
-      },
-    });
-    e.conn = conn;
-    const subscribed = conn.request("W");
-    subscribed.catch(() => {}); // a close is handled by onClose
-    return conn;
-  }
-
-  private onShimEvent(e: Entry, ev: ShimEvent): void {
-    const r = reduceShimEvent(e.state, ev, e.config.name, e.config.restart);
-    e.state = r.state;
-    if (r.announce) this.emit(e, r.announce.action, r.announce.attributes);
-    if (r.exit) {
-      this.exits.emit(`exit:${e.config.id}`, r.exit);
-      if (r.exit.final) this.afterFinalExit(e);
-    }
-  }
-
-  private afterFinalExit(e: Entry): void {
-    // A connected session ends on its own connection's exit event, after all the output that
-    // came before it; only sessions without a live connection are ended from here.
-    for (const s of e.attach) if (!s.isConnected) s.finish(this.exitMessage(e));
-    // Exec'd processes end with the container (the shim's leftover kill).
-    for (const x of e.execs) x.release();
-    e.execs.clear();
-    if (e.config.autoRemove && e.state.status !== "removing") {
-      void this.remove(e.config.id, false).catch((err) => this.deps.log.error({ err }, "auto-remove failed"));
-    }
-  }
-
-  private exitMessage(e: Entry) {
-    return { type: "exit" as const, exitCode: e.state.exitCode ?? 255, reason: e.state.reason, final: true };
-  }
-
-  /** The shim's connection closed: it ended (exit.json says how) or it died (we say so). */
-  private async onShimGone(e: Entry): Promise<void> {
-    if (e.state.status === "exited" || e.state.status === "created") return;
-    const exit = await readJson<ExitFile>(join(e.dir, "exit.json"));
-    if (exit) {
-      this.applyExitFile(e, exit, true);
-      return;
-    }
-    const shim = await readPidFile(join(e.dir, "shim.pid"));
-    if (shim && (await isAlive(shim.pid, shim.startTime))) {
-      // Still alive: the connection broke, not the shim. Subscribe again.
-      await this.subscribe(e).catch(() => this.onShimGone(e));
-      return;
-    }
-    await this.reportDeadShim(e, shim?.pid);
-  }
-
-  private applyExitFile(e: Entry, exit: ExitFile, announce: boolean): void {
-    e.state = {
-      ...e.state,
-      status: transition(e.state.status, "exited", e.config.name),
-      pid: null,
-      exitCode: exit.exitCode,
-      signal: exit.signal,
-      finishedAt: exit.finishedAt,
-      reason: exit.reason,
-      error: exit.error ?? null,
-      restarts: exit.restarts ?? e.state.restarts,
-      oomKilled: exit.oomKilled === true,
-    };
-    if (announce) {
-      const attributes: Record<string, string> = { exitCode: String(exit.exitCode), reason: exit.reason };
-      if (exit.oomKilled) attributes.oomKilled = "true";
-      this.emit(e, "die", attributes);
-      this.exits.emit(`exit:${e.config.id}`, {
-        exitCode: exit.exitCode,
-        reason: exit.reason,
-        final: true,
-      } satisfies ExitInfo);
-    }
-    this.afterFinalExit(e);
-  }
-
-  /** A shim that died without exit.json: kill what it left, and record the fact ourselves. */
-  private async reportDeadShim(e: Entry, shimPid: number | undefined): Promise<void> {
-    const container = await readPidFile(join(e.dir, "container.pid"));
-    const killed = await killOrphans(shimPid ?? e.shimPid, container);
-    // It may have written exit.json in its last moment; then that is the truth.
-    const late = await readJson<ExitFile>(join(e.dir, "exit.json"));
-    if (late) return this.applyExitFile(e, late, true);
-    const exit: ExitFile = {
-      exitCode: 255,
-      signal: null,
-      finishedAt: nowIso(),
-      reason: "shim-died",
-      restarts: e.state.restarts,
-      error: `the shim died without recording an exit; ${killed} orphaned process(es) killed`,
-    };
-    await writeFileAtomic(join(e.dir, "exit.json"), JSON.stringify(exit));
-    this.deps.log.warn({ id: e.config.id, killed }, "shim died without an exit file");
-    this.applyExitFile(e, exit, true);
   }
 
   // ---- stop, kill, restart, remove ----
@@ -395,32 +263,10 @@ export class Runtime {
   }
 
   private async stopEntry(e: Entry, signal: string, timeoutSeconds: number): Promise<void> {
-    const ended = this.finalExit(e);
-    const conn = await this.connection(e);
+    const ended = this.exits.final(e);
+    const conn = await this.shims.connection(e);
     await conn.request("T", `${signalNumber(signal)} ${Math.round(timeoutSeconds * 1000)}`);
     await ended;
-  }
-
-  /** Resolves at the container's final exit (at once when it is not running). */
-  private finalExit(e: Entry): Promise<void> {
-    if (e.state.status === "exited" || e.state.status === "created") return Promise.resolve();
-    return this.nextFinalExit(e);
-  }
-
-  private nextFinalExit(e: Entry): Promise<void> {
-    return new Promise((resolve) => {
-      const on = (info: ExitInfo) => {
-        if (!info.final) return;
-        this.exits.off(`exit:${e.config.id}`, on);
-        resolve();
-      };
-      this.exits.on(`exit:${e.config.id}`, on);
-    });
-  }
-
-  private async connection(e: Entry): Promise<ShimConnection> {
-    if (!e.conn || e.conn.isClosed) await this.subscribe(e);
-    return e.conn!;
   }
 
   async kill(ref: string, signal = "SIGKILL"): Promise<Container> {
@@ -428,7 +274,7 @@ export class Runtime {
     const n = signalNumber(signal);
     if (n === undefined) throw new BosunError("bad_request", `signal: unknown signal "${signal}"`);
     this.move(e, "kill");
-    const conn = await this.connection(e);
+    const conn = await this.shims.connection(e);
     await conn.request("K", String(n)).catch((err: Error) => {
       throw new BosunError("conflict", `cannot kill ${e.config.name}: ${err.message}`);
     });
@@ -464,7 +310,7 @@ export class Runtime {
     const e = this.resolve(ref);
     const before = e.state.status;
     this.move(e, action);
-    const conn = await this.connection(e);
+    const conn = await this.shims.connection(e);
     await conn.request(frame).catch((err: Error) => {
       const why = err.message.replace(/^cannot (un)?pause: /, "");
       throw new BosunError("conflict", `cannot ${action} ${e.config.name}: ${why}`);
@@ -512,11 +358,7 @@ export class Runtime {
     this.entries.forget(e);
     this.emit(e, "destroy");
     // Whoever still waits on it learns its last exit: a removed container never exits again.
-    this.exits.emit(`exit:${e.config.id}`, {
-      exitCode: e.state.exitCode ?? 0,
-      reason: e.state.reason,
-      final: true,
-    } satisfies ExitInfo);
+    this.exits.announce(e, { exitCode: e.state.exitCode ?? 0, reason: e.state.reason, final: true });
     return { id: e.config.id, name: e.config.name };
   }
 
@@ -527,14 +369,7 @@ export class Runtime {
     if (condition === "not-running" && !isRunning(e.state.status) && e.state.status !== "removing") {
       return Promise.resolve({ exitCode: e.state.exitCode ?? 0, reason: e.state.reason, final: true });
     }
-    return new Promise((resolve) => {
-      const on = (info: ExitInfo) => {
-        if (condition === "not-running" && !info.final) return;
-        this.exits.off(`exit:${e.config.id}`, on);
-        resolve(info);
-      };
-      this.exits.on(`exit:${e.config.id}`, on);
-    });
+    return this.exits.next(e, condition === "not-running");
   }
 
   logs(ref: string, q: LogQuery, follow: AbortSignal | undefined): AsyncGenerator<string[]> {
@@ -543,147 +378,38 @@ export class Runtime {
       e.dir,
       e.config.log.maxFiles,
       q,
-      follow ? { done: this.finalExit(e), signal: follow } : undefined,
+      follow ? { done: this.exits.final(e), signal: follow } : undefined,
     );
   }
 
   /** Checks that ref can be attached to; throws the API error before any upgrade happens. */
   checkAttach(ref: string): void {
-    const e = this.resolve(ref);
-    transition(e.state.status, "attach", e.config.name);
+    this.sessions.checkAttach(ref);
   }
 
-  attach(ref: string, ws: WebSocket, opts: { stdin: boolean; tail: number | undefined }): void {
-    const e = this.resolve(ref);
-    try {
-      transition(e.state.status, "attach", e.config.name);
-    } catch (err) {
-      const be = err as BosunError;
-      const s = new AttachSession(ws, opts, () => {});
-      s.fail(be.code, be.message);
-      return;
-    }
-    const session = new AttachSession(ws, opts, () => {
-      e.attach.delete(session);
-      this.emit(e, "detach");
-    });
-    e.attach.add(session);
-    this.emit(e, "attach");
-    // A created container's sessions connect in doStart, before the process is let go.
-    if (e.state.status !== "created" && !e.starting) void this.connectAttach(e, session);
-  }
-
-  private connectAttach(e: Entry, session: AttachSession): Promise<void> {
-    const onShimClosed = () => {
-      // The container's end finishes the session with its real exit (afterFinalExit); if the
-      // container is still running after a grace period, the shim dropped a reader that fell behind.
-      const timer = setTimeout(() => {
-        session.fail(
-          "conflict",
-          "attach fell too far behind the output and was dropped; the log has everything",
-        );
-      }, 2000);
-      void this.finalExit(e).then(() => clearTimeout(timer));
-    };
-    return session
-      .connect(this.ctlPath(e), onShimClosed)
-      .catch((err: Error) => session.fail("shim_failed", `cannot attach: ${err.message}`));
+  attach(ref: string, ws: WebSocket, opts: AttachOptions): void {
+    this.sessions.attach(ref, ws, opts);
   }
 
   // ---- exec ----
 
   /** Checks that ref can take an exec; throws the API error (409) before any upgrade happens. */
   checkExec(ref: string): void {
-    const e = this.resolve(ref);
-    const name = e.config.name;
-    if (e.state.status === "paused") {
-      throw new BosunError(
-        "conflict",
-        `cannot exec in ${name}: it is paused`,
-        `unpause it with \`bosun unpause ${name}\``,
-      );
-    }
-    if (e.state.status !== "running") {
-      throw new BosunError(
-        "conflict",
-        `cannot exec in ${name}: it is not running`,
-        `start it with \`bosun start ${name}\``,
-      );
-    }
+    this.sessions.checkExec(ref);
   }
 
   /** Runs a process in ref's container (the shim's X) and bridges it to the WebSocket. */
   exec(ref: string, ws: WebSocket, opts: ExecOptions): void {
-    const e = this.resolve(ref);
-    const name = e.config.name;
-    // The session's own exec-start and exec-exit go through the reducer as the subscription's
-    // copies do: whichever comes first counts, so inspect lists the exec as soon as it runs.
-    const session = new ExecSession(
-      ws,
-      opts,
-      () => {},
-      (ev) => {
-        if (ev.type === "exec-start") e.execs.add(session);
-        else e.execs.delete(session);
-        this.onShimEvent(e, ev);
-      },
-    );
-    try {
-      this.checkExec(ref);
-    } catch (err) {
-      const be = err as BosunError;
-      session.fail(be.code, be.message);
-      return;
-    }
-    // The shim closes this connection only when the container ends: its exec'd processes die with it.
-    const onShimClosed = () => session.fail("conflict", `${name} stopped; the exec'd process ended with it`);
-    session.connect(this.ctlPath(e), onShimClosed).catch((err: Error) => {
-      const why = err.message.replace(/^cannot exec: /, "");
-      const code = /^(exec|chdir) /.test(why) ? "exec_failed" : "conflict";
-      session.fail(code, `cannot exec in ${name}: ${why}`);
-    });
+    this.sessions.exec(ref, ws, opts);
   }
 
-  /**
-   * Runs a command in ref's container to its end and hands back its exit code and the first
-   * 4 KiB of its output (a health check's exec probe). An abort kills the process.
-   */
-  async execCapture(
+  /** Runs a command in ref's container to its end: its exit code and the start of its output. */
+  execCapture(
     ref: string,
     command: string[],
     signal: AbortSignal,
   ): Promise<{ exitCode: number; output: string }> {
-    const e = this.resolve(ref);
-    this.checkExec(ref);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done: (code: number) => void = () => {};
-    const exited = new Promise<number>((resolve) => (done = resolve));
-    const conn = await ShimConnection.open(this.ctlPath(e), {
-      onOutput: (_stream, data) => {
-        if (size < 4096) chunks.push(data.subarray(0, 4096 - size));
-        size += data.length;
-      },
-      onEvent: (ev) => {
-        if (ev.type === "exec-exit") done(Number(ev.exitCode));
-      },
-      onClose: () => done(255),
-    });
-    try {
-      const [, , pid] = (await conn.request("X", encodeExec(command))).split(" ");
-      conn.send("C");
-      const kill = () => {
-        try {
-          process.kill(Number(pid), "SIGKILL");
-        } catch {}
-      };
-      signal.addEventListener("abort", kill, { once: true });
-      const exitCode = await exited;
-      signal.removeEventListener("abort", kill);
-      return { exitCode, output: Buffer.concat(chunks).toString() };
-    } finally {
-      conn.close();
-    }
+    return this.sessions.execCapture(ref, command, signal);
   }
 
   // ---- stats, top ----
@@ -724,43 +450,8 @@ export class Runtime {
   // ---- recovery ----
 
   /** Rebuilds every container from its directory: reconnects live shims, reports dead ones. */
-  async recover(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const names = (await readdir(this.dir)).filter((n) => ID_PATTERN.test(n));
-    await Promise.all(
-      names.map((id) =>
-        this.recoverOne(id).catch((err) => this.deps.log.error({ err, id }, "cannot recover container")),
-      ),
-    );
-  }
-
-  private async recoverOne(id: string): Promise<void> {
-    const dir = join(this.dir, id);
-    const config = await readJson<ContainerConfig>(join(dir, "config.json"));
-    if (!config || config.id !== id) {
-      this.deps.log.warn({ id }, "no readable config.json; leaving the directory alone");
-      return;
-    }
-    const e = this.entries.add(config, initialState());
-    const exit = await readJson<ExitFile>(join(dir, "exit.json"));
-    if (exit) return this.applyExitFile(e, exit, false);
-    const shim = await readPidFile(join(dir, "shim.pid"));
-    if (!shim) return; // created, never started
-    e.shimPid = shim.pid;
-    const status = await readJson<Record<string, unknown>>(join(dir, "status.json"));
-    if (status) this.onShimEvent(e, { ...status, type: "status" });
-    if (await isAlive(shim.pid, shim.startTime)) {
-      try {
-        await this.subscribe(e);
-        return;
-      } catch (err) {
-        this.deps.log.warn({ err, id }, "live shim, but its control socket does not answer");
-      }
-      if (await isAlive(shim.pid, shim.startTime)) return;
-    }
-    // Running, so the dead shim is reported.
-    if (e.state.status === "created") e.state = { ...e.state, status: "running" };
-    await this.reportDeadShim(e, shim.pid);
+  recover(): Promise<void> {
+    return this.shims.recover();
   }
 
   /** Closes the daemon's side only: containers and their shims keep running. */
@@ -789,13 +480,5 @@ export class Runtime {
       name: e.config.name,
       attributes: { ...e.config.labels, ...attrs },
     });
-  }
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, "utf8")) as T;
-  } catch {
-    return undefined;
   }
 }

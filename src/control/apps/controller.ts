@@ -10,14 +10,7 @@ import { type Container, CreateContainerRequest, type Event } from "../../api/sc
 import type { EventBus } from "../../runtime/event-bus.ts";
 import type { HealthChange, HealthMonitor } from "../health/health-monitor.ts";
 import { plan } from "../reconciler/plan.ts";
-import type {
-  Action,
-  DesiredApp,
-  ObservedReplica,
-  ReplicaStatus,
-  RolloutState,
-  SpecRef,
-} from "../reconciler/types.ts";
+import type { Action, DesiredApp, ObservedReplica, RolloutState, SpecRef } from "../reconciler/types.ts";
 import type { App } from "../spec/app-spec.ts";
 import { diffSpecs } from "../spec/diff-specs.ts";
 import { specHash } from "../spec/spec-hash.ts";
