@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { pino } from "pino";
 import { freePort } from "../../../test/helpers/net.ts";
-import { type FakeBackend, fetchVia, startBackend } from "../proxy/fake-backend.ts";
+import { type FakeBackend, fetchVia, startBackend, startRawBackend } from "../proxy/fake-backend.ts";
 import { type App, AppSpec } from "../spec/app-spec.ts";
 import { Balancers, type PortTraffic } from "./balancers.ts";
 
@@ -141,4 +141,26 @@ test("a clash the apply check did not stop: the app that came first keeps the ro
   // Once the first lets go, the other gets it.
   lb.remove("a");
   assert.equal(await get(port, "/"), "b-0");
+});
+
+test("a port's timeout is its route's response timeout: a replica that never answers is a 504", async () => {
+  const port = await freePort();
+  const silent = await startRawBackend(() => {});
+  opened.push(silent);
+  const fast = await backend("fast");
+  const lb = balancers();
+  lb.update(
+    app("slow", [
+      { name: "http", expose: port, timeout: "200ms" },
+      { name: "api", expose: port, path: "/api" },
+    ]),
+    [{ id: "r1", ports: { http: silent.port, api: fast.port } }],
+  );
+  await lb.settled();
+  assert.equal(await get(port, "/"), "504");
+  assert.equal(await get(port, "/api"), "fast");
+  const m = lb.metrics("slow") as Record<string, PortTraffic>;
+  assert.equal(m.http?.errors.timeout, 1);
+  assert.equal(m.http?.backends.r1?.errors.timeout, 1);
+  assert.equal(m.api?.errors.timeout, 0);
 });

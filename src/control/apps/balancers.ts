@@ -64,6 +64,7 @@ export class Balancers implements BalancerPort {
         ...(r.host !== undefined && { host: r.host }),
         ...(r.path !== undefined && { pathPrefix: r.path }),
         strategy: r.balance,
+        ...(r.timeout !== undefined && { responseTimeoutMs: r.timeout }),
         backends,
       };
       return { exposed: r, spec };

@@ -48,3 +48,30 @@ test("two apps on one port render one nginx server per host on one listen, with 
   const nginx = spawnSync("nginx", ["-t", "-c", conf], { encoding: "utf8" });
   if (nginx.error === undefined) assert.equal(nginx.status, 0, nginx.stderr);
 });
+
+test("a port's timeout becomes its location's proxy_read_timeout, which nginx -t accepts", async () => {
+  const root = await mkdtemp(join(tmpdir(), "bosun-nginx-lb-"));
+  dirs.push(root);
+  const lb = new NginxBalancers(root, pino({ level: "silent" }), "true");
+  lb.update(
+    app("a", [
+      { name: "http", expose: 8080, timeout: "90s" },
+      { name: "api", expose: 8080, path: "/api", timeout: "1500ms" },
+      { name: "admin", expose: 8081 },
+    ]),
+    [{ id: "ra", ports: { http: 7001, api: 7002, admin: 7003 } }],
+  );
+  const conf = join(root, "nginx", "nginx.conf");
+  let text = "";
+  await fileAppears(join(root, "nginx"));
+  await whenInDir(join(root, "nginx"), async () => {
+    text = await readFile(conf, "utf8").catch(() => "");
+    return text.includes("bosun_a_admin");
+  });
+  assert.match(text, /location \/ \{ proxy_pass http:\/\/bosun_a_http; proxy_read_timeout 90s; \}/);
+  assert.match(text, /location \/api\/ \{ proxy_pass http:\/\/bosun_a_api; proxy_read_timeout 1500ms; \}/);
+  // A port without one keeps nginx's default, the built-in balancer's too (60 s).
+  assert.match(text, /location \/ \{ proxy_pass http:\/\/bosun_a_admin; \}/);
+  const nginx = spawnSync("nginx", ["-t", "-c", conf], { encoding: "utf8" });
+  if (nginx.error === undefined) assert.equal(nginx.status, 0, nginx.stderr);
+});

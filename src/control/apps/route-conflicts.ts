@@ -14,6 +14,8 @@ export interface ExposedRoute {
   host?: string;
   path?: string;
   balance: "round-robin" | "least-connections";
+  /** How long the balancer waits for the replica's response (ms); its default when absent. */
+  timeout?: number;
 }
 
 export function exposedRoutes(app: App): ExposedRoute[] {
@@ -29,6 +31,7 @@ export function exposedRoutes(app: App): ExposedRoute[] {
             ...(p.host !== undefined && { host: p.host }),
             ...(p.path !== undefined && { path: p.path }),
             balance: p.balance ?? "round-robin",
+            ...(p.timeout !== undefined && { timeout: p.timeout }),
           },
         ],
   );

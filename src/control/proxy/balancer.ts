@@ -118,6 +118,12 @@ export class Balancer {
     const readiness: [BackendState, boolean][] = [];
     const routes: RouteState[] = [];
     for (const spec of specs) {
+      const timeout = spec.responseTimeoutMs;
+      if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+        throw new Error(
+          `route of ${spec.app}: the response timeout must be a positive number of ms, got ${timeout}`,
+        );
+      }
       const app = apps.get(spec.app) ??
         this.#apps.get(spec.app) ?? {
           name: spec.app,
@@ -149,6 +155,7 @@ export class Balancer {
         ...(spec.host === undefined ? {} : { host: spec.host }),
         ...(spec.pathPrefix === undefined ? {} : { pathPrefix: spec.pathPrefix }),
         strategy: spec.strategy,
+        responseTimeoutMs: spec.responseTimeoutMs ?? settings.responseTimeoutMs,
         backends: list,
         cursor: old?.cursor ?? 0,
       });

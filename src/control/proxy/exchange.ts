@@ -13,6 +13,12 @@
 //      connection: it is how a keep-alive connection the backend was just closing fails.
 // Anything else gets a 502 when nothing was sent to the client yet, and a cut connection when
 // the response was under way (a truncated body must not look complete).
+//
+// Timeout rule. A backend that accepted the request and then sends no response head within the
+// route's response timeout, or stalls in the body for as long, gets its connection closed (it
+// never goes back to the pool) and the client a 504, or a cut connection when the response was
+// under way. That attempt is not retried: unlike a connect that timed out (case 1), the backend
+// has the request and may be acting on it.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BackendState } from "./backend-state.ts";
 import { pickBackend } from "./pick-backend.ts";
@@ -24,6 +30,16 @@ import type { ConnUser, UpstreamConn } from "./upstream-conn.ts";
 const TEXT = "text/plain; charset=utf-8";
 const BAD_GATEWAY = "bad gateway: the backend failed\n";
 const BAD_GATEWAY_HEADERS = ["Content-Type", TEXT, "Content-Length", String(BAD_GATEWAY.length)];
+const GATEWAY_TIMEOUT = "gateway timeout: the backend did not answer in time\n";
+const GATEWAY_TIMEOUT_HEADERS = [
+  "Content-Type",
+  TEXT,
+  "Content-Length",
+  String(GATEWAY_TIMEOUT.length),
+  // The request body may not all have been read: start the next request on a clean connection.
+  "Connection",
+  "close",
+];
 
 export class Exchange implements ConnUser {
   readonly #req: IncomingMessage;
@@ -68,7 +84,7 @@ export class Exchange implements ConnUser {
     backend.metrics.inflight++;
     const conn = backend.acquire(this.#start);
     this.#conn = conn;
-    conn.attach(this, this.#req.method === "HEAD");
+    conn.attach(this, this.#req.method === "HEAD", this.#route.responseTimeoutMs);
     conn.socket.write(this.#head, "latin1");
     if (!this.#bodySent && conn.opened) this.#pipeBody(conn);
   }
@@ -93,10 +109,10 @@ export class Exchange implements ConnUser {
 
   onBody(chunk: Buffer): void {
     if (this.#res.write(chunk)) return;
-    const socket = this.#conn?.socket;
-    if (socket === undefined) return;
-    socket.pause();
-    this.#res.once("drain", () => socket.resume());
+    const conn = this.#conn;
+    if (conn === null) return;
+    conn.pause();
+    this.#res.once("drain", () => conn.resume());
   }
 
   onComplete(last: Buffer | null): boolean {
@@ -153,6 +169,29 @@ export class Exchange implements ConnUser {
       this.#res.destroy();
     }
     failed.settle();
+  }
+
+  onResponseTimeout(): void {
+    const backend = this.#backend!;
+    const app = this.#route.app.metrics;
+    this.#conn = null;
+    backend.metrics.inflight--;
+    backend.metrics.errors.timeout++;
+    app.errors.timeout++;
+    if (!this.#done) {
+      const res = this.#res;
+      if (!res.headersSent) {
+        res.writeHead(504, GATEWAY_TIMEOUT_HEADERS);
+        res.end(GATEWAY_TIMEOUT);
+        this.#finish(504, backend);
+      } else {
+        this.#stop();
+        this.#done = true;
+        app.inflight--;
+        res.destroy();
+      }
+    }
+    backend.settle();
   }
 
   #finish(status: number, backend: BackendState): void {

@@ -1,7 +1,14 @@
 // Backends and a client for the balancer's tests: real servers on ephemeral ports that record
 // what reached them, and a small HTTP client that reports what came back.
+import { spawn } from "node:child_process";
 import { type Agent, createServer, type IncomingMessage, type OutgoingHttpHeaders, request } from "node:http";
-import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from "node:net";
+import {
+  type AddressInfo,
+  createConnection,
+  createServer as createTcpServer,
+  type Server,
+  type Socket,
+} from "node:net";
 import type { BackendSpec } from "./route-spec.ts";
 
 export interface Seen {
@@ -100,11 +107,28 @@ export async function startBackend(name: string): Promise<FakeBackend> {
   };
 }
 
-/** A backend speaking raw bytes: `respond` gets each request head and the socket. */
+export interface RawBackend {
+  readonly port: number;
+  /** Request heads received, in order. */
+  readonly heads: string[];
+  /** Connections accepted. */
+  connections(): number;
+  /** Resolves once `n` connections have been closed (by either side). */
+  closed(n: number): Promise<void>;
+  spec(id: string): BackendSpec;
+  close(): Promise<void>;
+}
+
+/**
+ * A backend speaking raw bytes: `respond` gets each request head and the socket. One that does
+ * nothing is a backend that accepts and never answers.
+ */
 export async function startRawBackend(
   respond: (head: string, write: (s: string) => void, destroy: () => void) => void,
-): Promise<{ port: number; heads: string[]; close(): Promise<void> }> {
+): Promise<RawBackend> {
   const heads: string[] = [];
+  let closes = 0;
+  let waiters: (() => void)[] = [];
   const server: Server = createTcpServer((socket) => {
     let buf = "";
     socket.on("error", () => {});
@@ -127,16 +151,73 @@ export async function startRawBackend(
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);
-    s.on("close", () => sockets.delete(s));
+    s.on("close", () => {
+      sockets.delete(s);
+      closes++;
+      for (const w of waiters) w();
+    });
   });
   return {
     port,
     heads,
+    connections: () => sockets.size + closes,
+    closed: (n) =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (closes < n) return;
+          waiters = waiters.filter((w) => w !== check);
+          resolve();
+        };
+        waiters.push(check);
+        check();
+      }),
+    spec: (id) => ({ id, host: "127.0.0.1", port, ready: true }),
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * A port whose listener never accepts: a child process listens with the smallest backlog and
+ * blocks (without spinning); connections fill the kernel's accept queue until one does not
+ * complete, and from then on a new connect waits for ever (its SYNs are dropped).
+ */
+export async function stuckPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const script =
+    "const s = require('node:net').createServer();" +
+    "s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {" +
+    "  process.stdout.write(s.address().port + '\\n');" +
+    "  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);" +
+    "});";
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once("exit", () => reject(new Error("the stuck listener exited")));
+  });
+  const fillers: Socket[] = [];
+  for (let full = false; !full && fillers.length < 16; ) {
+    const filler = createConnection(port, "127.0.0.1");
+    filler.on("error", () => {});
+    fillers.push(filler);
+    full = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), 200);
+      filler.once("connect", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+  }
+  return {
+    port,
+    close: async () => {
+      for (const f of fillers) f.destroy();
+      child.kill("SIGKILL");
+      await exited;
+    },
   };
 }
 

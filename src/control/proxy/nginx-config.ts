@@ -100,8 +100,12 @@ function locations(out: string[], routes: readonly RouteSpec[], upstreams: Map<s
   for (const r of routes) {
     const prefix = prefixOf(r);
     const name = upstreams.get(r.app)!;
+    // nginx's default read timeout is the built-in balancer's: 60 s. nginx applies it to idle
+    // WebSockets as well, which the built-in balancer does not.
+    const timeout =
+      r.responseTimeoutMs === undefined ? "" : ` proxy_read_timeout ${nginxTime(r.responseTimeoutMs)};`;
     const target = r.backends.some((b) => b.ready)
-      ? `proxy_pass http://${name};`
+      ? `proxy_pass http://${name};${timeout}`
       : `return 503 "no ready backend for this app\\n";`;
     if (prefix === "") {
       root = true;
@@ -111,6 +115,11 @@ function locations(out: string[], routes: readonly RouteSpec[], upstreams: Map<s
     }
   }
   if (!root) out.push(`    location / { return 404 "no route for this host and path\\n"; }`);
+}
+
+/** "30s" for 30000, "1500ms" for 1500: nginx's time units. */
+function nginxTime(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 /** "" for "/", otherwise without the trailing slash. */
@@ -153,5 +162,9 @@ function check(r: RouteSpec): void {
       throw new Error(`backend ${b.id} has a bad address ${b.host}:${b.port}`);
     }
     if (!/^[^\s;{}#]+$/.test(b.id)) throw new Error(`backend id "${b.id}" cannot go into a comment`);
+  }
+  const t = r.responseTimeoutMs;
+  if (t !== undefined && !(Number.isSafeInteger(t) && t > 0)) {
+    throw new Error(`route of ${r.app}: response timeout ${t} is not a whole positive number of ms`);
   }
 }

@@ -112,6 +112,28 @@ test("renderNginxConfig() answers 503 for an app with no ready backend and 404 w
   );
 });
 
+test("renderNginxConfig() gives a route with a response timeout its proxy_read_timeout", () => {
+  const text = renderNginxConfig(
+    [
+      { ...web, responseTimeoutMs: 30_000 },
+      { ...web, app: "api", pathPrefix: "/api", responseTimeoutMs: 1500 },
+      { ...web, app: "plain", pathPrefix: "/plain" },
+    ],
+    [{ port: 80 }],
+  );
+  assert.match(text, /location \/ \{ proxy_pass http:\/\/bosun_web; proxy_read_timeout 30s; \}/);
+  assert.match(text, /location = \/api \{ proxy_pass http:\/\/bosun_api; proxy_read_timeout 1500ms; \}/);
+  assert.match(text, /location \/api\/ \{ proxy_pass http:\/\/bosun_api; proxy_read_timeout 1500ms; \}/);
+  assert.match(text, /location \/plain\/ \{ proxy_pass http:\/\/bosun_plain; \}/);
+  assert.equal(text.match(/proxy_read_timeout/g)?.length, 3);
+  for (const bad of [0, -1, 1.5, Number.NaN])
+    assert.throws(
+      () => renderNginxConfig([{ ...web, responseTimeoutMs: bad }], [{ port: 80 }]),
+      /response timeout/,
+      String(bad),
+    );
+});
+
 test("renderNginxConfig() refuses names that would break out of the configuration", () => {
   assert.throws(
     () => renderNginxConfig([{ ...web, host: "a.test; evil" }], [{ port: 80 }]),

@@ -4,6 +4,13 @@ import { performance } from "node:perf_hooks";
 export interface BalancerOptions {
   /** A backend that has not accepted a connection by then counts as down. Default 3 s. */
   connectTimeoutMs?: number;
+  /**
+   * How long a backend may take to send the response head once the request is sent, and how
+   * long a response body may stall between two reads (nginx's `proxy_read_timeout`); then the
+   * client gets a 504, or a cut connection when the response was under way. A route may set its
+   * own. Upgraded connections (WebSockets) are exempt once the backend answered. Default 60 s.
+   */
+  responseTimeoutMs?: number;
   /** Idle keep-alive connections kept per backend (nginx's `keepalive`). Default 64. */
   maxIdlePerBackend?: number;
   /** An idle backend connection is closed after this long, or sooner if the backend's
@@ -19,6 +26,7 @@ export interface BalancerOptions {
 
 export interface ProxySettings {
   readonly connectTimeoutMs: number;
+  readonly responseTimeoutMs: number;
   readonly maxIdlePerBackend: number;
   readonly upstreamIdleTimeoutMs: number;
   readonly clientKeepAliveTimeoutMs: number;
@@ -29,6 +37,7 @@ export interface ProxySettings {
 export function proxySettings(o: BalancerOptions): ProxySettings {
   return {
     connectTimeoutMs: o.connectTimeoutMs ?? 3000,
+    responseTimeoutMs: o.responseTimeoutMs ?? 60_000,
     maxIdlePerBackend: o.maxIdlePerBackend ?? 64,
     upstreamIdleTimeoutMs: o.upstreamIdleTimeoutMs ?? 30_000,
     clientKeepAliveTimeoutMs: o.clientKeepAliveTimeoutMs ?? 60_000,

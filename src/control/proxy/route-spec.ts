@@ -19,5 +19,7 @@ export interface RouteSpec {
   /** Matched on whole path segments: "/api" takes "/api", "/api/x" and "/api?q", not "/apix". */
   readonly pathPrefix?: string;
   readonly strategy: Strategy;
+  /** Overrides the balancer's responseTimeoutMs for this route. */
+  readonly responseTimeoutMs?: number;
   readonly backends: readonly BackendSpec[];
 }

@@ -15,6 +15,8 @@ export interface RouteState extends Pool<BackendState> {
   readonly host?: string;
   readonly pathPrefix?: string;
   readonly strategy: Strategy;
+  /** The route's own, or the balancer's default. */
+  readonly responseTimeoutMs: number;
   readonly backends: readonly BackendState[];
   cursor: number;
 }

@@ -20,6 +20,9 @@ export interface TrafficErrors {
   retried: number;
   /** 502s the balancer answered because every attempt failed. */
   badGateway: number;
+  /** Responses that did not come in time: no head, or a body that stalled, for the route's
+   * response timeout. Answered 504 when nothing was sent yet, else the client's connection is cut. */
+  timeout: number;
   /** 503s the balancer answered because no backend was ready. */
   unavailable: number;
   /** Clients that went away before their response was complete. */
@@ -49,6 +52,7 @@ export class TrafficMetrics {
     upstream: 0,
     retried: 0,
     badGateway: 0,
+    timeout: 0,
     unavailable: 0,
     clientAborted: 0,
   };

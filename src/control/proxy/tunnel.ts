@@ -1,6 +1,8 @@
 // An upgraded connection (WebSocket, h2c…): the handshake goes to a backend on a connection of
 // its own, and from then on bytes are piped both ways untouched. A backend that refuses the
 // connection is swapped for another once, as for plain requests: nothing was consumed yet.
+// The route's response timeout covers the wait for the backend's answer (504, not retried), and
+// ends with it: an idle WebSocket is normal.
 import type { Socket } from "node:net";
 import { connect } from "node:net";
 import type { BackendState } from "./backend-state.ts";
@@ -50,8 +52,8 @@ export class Tunnel {
     let error = "";
     up.setTimeout(this.#settings.connectTimeoutMs);
     up.on("timeout", () => {
-      if (opened) return;
-      error = "connect timeout";
+      if (answered) return;
+      error = opened ? "response timeout" : "connect timeout";
       up.destroy();
     });
     up.on("error", (err: NodeJS.ErrnoException) => {
@@ -59,11 +61,12 @@ export class Tunnel {
     });
     up.once("connect", () => {
       opened = true;
-      up.setTimeout(0);
+      up.setTimeout(this.#route.responseTimeoutMs);
       up.write(this.#head, "latin1");
       if (this.#rest.length !== 0) up.write(this.#rest);
       up.once("data", (first: Buffer) => {
         answered = true;
+        up.setTimeout(0);
         const status = statusOf(first);
         const now = this.#settings.now();
         const us = (now - this.#start) * 1000;
@@ -80,6 +83,13 @@ export class Tunnel {
         this.#client.destroy();
         return;
       }
+      if (error === "response timeout") {
+        // The backend has the request: it is not sent again.
+        backend.metrics.errors.timeout++;
+        this.#route.app.metrics.errors.timeout++;
+        this.#answer(backend, 504, "gateway timeout: the backend did not answer in time\n");
+        return;
+      }
       const kind = opened ? "upstream" : "connect";
       backend.metrics.errors[kind]++;
       this.#route.app.metrics.errors[kind]++;
@@ -91,17 +101,31 @@ export class Tunnel {
       }
       backend.metrics.errors.badGateway++;
       this.#route.app.metrics.errors.badGateway++;
-      const now = this.#settings.now();
-      this.#route.app.metrics.record(502, (now - this.#start) * 1000, now);
-      rawResponse(this.#client, 502, "bad gateway: the backend failed\n");
+      this.#answer(backend, 502, "bad gateway: the backend failed\n");
     });
   }
+
+  /** The balancer's own answer, counted as the last backend tried: as Exchange counts it. */
+  #answer(backend: BackendState, status: number, body: string): void {
+    const now = this.#settings.now();
+    const us = (now - this.#start) * 1000;
+    this.#route.app.metrics.record(status, us, now);
+    backend.metrics.record(status, us, now);
+    rawResponse(this.#client, status, body);
+  }
 }
+
+const REASONS: Record<number, string> = {
+  404: "Not Found",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
 
 /** Writes a whole response on a connection taken from node's HTTP server, then closes it. */
 export function rawResponse(socket: Socket, status: number, body: string): void {
   socket.on("error", () => {}); // node's server no longer listens on an upgraded socket
-  const reason = status === 404 ? "Not Found" : status === 503 ? "Service Unavailable" : "Bad Gateway";
+  const reason = REASONS[status] ?? "Bad Gateway";
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -1,6 +1,12 @@
 // One keep-alive connection to a backend. It carries one exchange at a time, parses the
 // responses, and tells its exchange how the attempt ended; between exchanges it waits in the
 // backend's idle pool.
+//
+// Timeouts ride on the socket's own idle timer, armed once per connection and pushed back by
+// node on every read and write, so the hot path sets no timer per request: until the connection
+// opens it is the connect timeout; then it is the exchange's response timeout, which therefore
+// runs from the last byte of the request sent and restarts with every byte of the response
+// received (nginx's proxy_read_timeout, measured between two reads).
 import { connect, type Socket } from "node:net";
 import type { BackendState } from "./backend-state.ts";
 import { ResponseParser, type ResponseSink } from "./response-parser.ts";
@@ -15,6 +21,8 @@ export interface ConnUser {
   onComplete(last: Buffer | null): boolean;
   /** `opened`: false when the connection never opened, so the backend saw nothing. */
   onUpstreamFailure(opened: boolean, reason: string): void;
+  /** The backend sent nothing for the response timeout; the connection is already closed. */
+  onResponseTimeout(): void;
 }
 
 export class UpstreamConn implements ResponseSink {
@@ -28,6 +36,8 @@ export class UpstreamConn implements ResponseSink {
   #completed = false;
   #reusable = false;
   #error = "";
+  /** The response timeout of the exchange attached last; 0 before the first. */
+  #timeoutMs = 0;
 
   constructor(backend: BackendState) {
     this.backend = backend;
@@ -42,9 +52,23 @@ export class UpstreamConn implements ResponseSink {
     socket.on("close", this.#onClose);
   }
 
-  attach(user: ConnUser, isHead: boolean): void {
+  attach(user: ConnUser, isHead: boolean, responseTimeoutMs: number): void {
     this.user = user;
     this.parser.begin(isHead);
+    if (responseTimeoutMs === this.#timeoutMs) return;
+    this.#timeoutMs = responseTimeoutMs;
+    if (this.opened) this.socket.setTimeout(responseTimeoutMs);
+  }
+
+  /** Stops reading while the client cannot take more: its slowness is not the backend's. */
+  pause(): void {
+    this.socket.pause();
+    this.socket.setTimeout(0);
+  }
+
+  resume(): void {
+    this.socket.setTimeout(this.#timeoutMs);
+    this.socket.resume();
   }
 
   /** Closes the connection without telling its user (who is giving it up). */
@@ -78,14 +102,24 @@ export class UpstreamConn implements ResponseSink {
 
   #onConnect = (): void => {
     this.opened = true;
-    this.socket.setTimeout(0);
+    this.socket.setTimeout(this.#timeoutMs);
     this.user?.onConnected();
   };
 
   #onTimeout = (): void => {
-    if (this.opened) return;
-    this.#error = "connect timeout";
-    this.socket.destroy();
+    if (!this.opened) {
+      // Closed as a failed connect: the exchange may take it to another backend.
+      this.#error = "connect timeout";
+      this.socket.destroy();
+      return;
+    }
+    // Idle in the pool: the sweep and the keep-alive deadline see to it.
+    const user = this.user;
+    if (user === null) return;
+    // The request may have had effects, and the response was perhaps begun: the connection
+    // cannot be trusted with another, and the exchange does not replay it.
+    this.destroy();
+    user.onResponseTimeout();
   };
 
   #onData = (data: Buffer): void => {

@@ -240,3 +240,37 @@ test("an exposed port picks its balancing: round-robin unless it says least-conn
   assert.equal(app.spec.ports?.[0]?.balance, "least-connections");
   assert.match(issues({ ports: [{ name: "http", balance: "random" }] })[0]!, /^spec\.ports\.0\.balance: /);
 });
+
+test("an exposed port's timeout is a duration in ms, and needs expose", () => {
+  const app = AppSpec.parse({
+    ...minimal,
+    spec: { command: ["x"], ports: [{ name: "http", expose: 8080, timeout: "1m30s" }] },
+  });
+  assert.equal(app.spec.ports?.[0]?.timeout, 90_000);
+  for (const timeout of [30, "0", "soon", "25h"])
+    assert.match(
+      issues({ ports: [{ name: "http", expose: 80, timeout }] }).join("\n"),
+      /^spec\.ports\.0\.timeout: /,
+      String(timeout),
+    );
+  const text = [
+    "kind: App",
+    "name: web",
+    "spec:",
+    "  command: [x]",
+    "  ports:",
+    "    - name: http",
+    "      timeout: 30s",
+    "",
+  ].join("\n");
+  assert.throws(
+    () => loadSpecs(text, "web.yaml"),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        "spec.ports[0].timeout: needs expose: only an exposed port is routed by the load balancer (web.yaml:7)",
+      );
+      return true;
+    },
+  );
+});

@@ -92,9 +92,14 @@ const Port = z
     host: RouteHost.optional(),
     /** Only requests under this path prefix (exposed ports may then be shared by several apps). */
     path: RoutePath.optional(),
+    /**
+     * How long a replica may take to start its response, or pause within it, before the balancer
+     * gives up on the request (504); 60s when absent, as nginx's proxy_read_timeout.
+     */
+    timeout: duration({ allowZero: false }).optional(),
   })
   .superRefine((p, ctx) => {
-    for (const field of ["host", "path"] as const)
+    for (const field of ["host", "path", "timeout"] as const)
       if (p[field] !== undefined && p.expose === undefined)
         ctx.addIssue({
           code: "custom",

@@ -32,6 +32,6 @@ test("the JSON Schema describes an App as written in a file", () => {
   assert.equal(spec.properties.stopTimeout?.default, "10s");
   assert.deepEqual(spec.properties.health?.properties.interval?.type, ["string", "number"]);
   const port = (spec.properties.ports as unknown as { items: Schema }).items;
-  assert.deepEqual(Object.keys(port.properties), ["name", "expose", "balance", "host", "path"]);
+  assert.deepEqual(Object.keys(port.properties), ["name", "expose", "balance", "host", "path", "timeout"]);
   assert.equal(port.properties.path?.type, "string");
 });
