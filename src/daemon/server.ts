@@ -127,8 +127,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get("/v1/containers", async (req, reply) => {
     const q = parse(ListQuery, req.query, "query");
-    reply.type("application/json; charset=utf-8");
-    return runtime.listJson(q.all ?? false, filterMap(q.filter));
+    const parts = runtime.listJson(q.all ?? false, filterMap(q.filter));
+    // Written by hand: fastify would join the parts into one buffer first.
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": parts.reduce((n, p) => n + p.length, 0),
+    });
+    res.cork();
+    for (const p of parts) res.write(p);
+    res.end();
   });
 
   app.get<RefParams>("/v1/containers/:ref", async (req) => runtime.inspect(req.params.ref));

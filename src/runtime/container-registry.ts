@@ -24,7 +24,7 @@ export interface Entry {
   /** Its cgroup's directories once made (at create, or at the first start after a daemon restart). */
   cgroup?: Promise<string[]> | undefined;
   /** The container's API JSON, for the state and health it was made from (Runtime.listJson). */
-  json?: { state: ObservedState; health: string | undefined; text: string };
+  json?: { state: ObservedState; health: string | undefined; bytes: Buffer };
 }
 
 /** The shim's control socket, in the container's directory. */

@@ -42,6 +42,10 @@ export interface RuntimeDeps {
   admission: Admission;
 }
 
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
+
 export class Runtime {
   private readonly entries: Registry;
   private readonly exits = new ExitWaiters();
@@ -97,20 +101,28 @@ export class Runtime {
   }
 
   /**
-   * The list as a JSON array. Each container's JSON is kept until its state or health changes
-   * (states are replaced, never changed in place), so listing 1,000 containers joins strings
-   * instead of building and serializing 1,000 objects on every call.
+   * The list as a JSON array, in bytes. Each container's JSON is kept, encoded, until its state
+   * or health changes (states are replaced, never changed in place), so a list of 1,000
+   * containers hands the socket the same bytes again instead of building and serializing 1,000
+   * objects, or one megabyte string (which would wait in V8's old generation for a full
+   * collection), on every call. The parts are written as they are, in one writev.
    */
-  listJson(all: boolean, filters: Map<string, string[]>): string {
-    const parts = this.entries.select(all, filters).map((e) => {
+  listJson(all: boolean, filters: Map<string, string[]>): Buffer[] {
+    const parts: Buffer[] = [OPEN];
+    for (const e of this.entries.select(all, filters)) {
+      if (parts.length > 1) parts.push(COMMA);
       const health = this.healthOf(e.config.id);
       const c = e.json;
-      if (c !== undefined && c.state === e.state && c.health === health) return c.text;
-      const text = JSON.stringify(toApi(e.config, e.state, e.dir, health));
-      e.json = { state: e.state, health, text };
-      return text;
-    });
-    return `[${parts.join(",")}]`;
+      if (c !== undefined && c.state === e.state && c.health === health) {
+        parts.push(c.bytes);
+        continue;
+      }
+      const bytes = Buffer.from(JSON.stringify(toApi(e.config, e.state, e.dir, health)));
+      e.json = { state: e.state, health, bytes };
+      parts.push(bytes);
+    }
+    parts.push(CLOSE);
+    return parts;
   }
 
   counts(): Record<"total" | ContainerStatus, number> {
