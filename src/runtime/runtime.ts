@@ -163,7 +163,13 @@ export class Runtime {
     try {
       await Promise.all([
         mkdir(entry.dir, { recursive: true, mode: 0o700 }).then(() =>
-          writeFileAtomic(join(entry.dir, "config.json"), JSON.stringify(config)),
+          Promise.all([
+            writeFileAtomic(join(entry.dir, "config.json"), JSON.stringify(config)),
+            // Made empty here, beside the config's fsync, so the shim opens them rather than
+            // creates them on the start's path (a create is 0.3-0.5 ms on a busy disk).
+            writeFile(join(entry.dir, "container.log"), "", { flag: "a", mode: 0o640 }),
+            writeFile(join(entry.dir, "shim.log"), "", { flag: "a", mode: 0o644 }),
+          ]),
         ),
         entry.cgroup,
       ]);
