@@ -108,10 +108,11 @@ test("a shim killed while bosund is down is reported after restart, its orphans 
   const c = await d.client.start(id);
   const shim = (await readPidFile(join(c.stateDir, "shim.pid")))!;
   await d.kill9();
-  // The shim's socket closing is the event that says it is gone.
-  const closed = new Promise<void>((resolve) => {
-    void ShimConnection.open(join(c.stateDir, "ctl.sock"), { onClose: resolve });
-  });
+  // The shim's socket closing is the event that says it is gone. Connected before the kill: a
+  // connect that meets the kill fails (ECONNRESET) instead of closing.
+  let onClose!: () => void;
+  const closed = new Promise<void>((resolve) => (onClose = resolve));
+  await ShimConnection.open(join(c.stateDir, "ctl.sock"), { onClose });
   process.kill(shim.pid, "SIGKILL");
   await closed;
   await d.restart();
