@@ -3,53 +3,15 @@
 // that may idle for ever. Timeouts are short; the tests wait for things to end, not for a time.
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { afterEach, test } from "node:test";
-import { Balancer } from "./balancer.ts";
-import {
-  type FakeBackend,
-  fetchVia,
-  header,
-  type RawBackend,
-  startBackend,
-  startRawBackend,
-  stuckPort,
-} from "./fake-backend.ts";
-import type { BalancerOptions } from "./proxy-settings.ts";
-import type { RouteSpec } from "./route-spec.ts";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function backends(...names: string[]): Promise<FakeBackend[]> {
-  const list = await Promise.all(names.map((n) => startBackend(n)));
-  for (const b of list) cleanups.push(() => b.close());
-  return list;
-}
-
-async function raw(respond: Parameters<typeof startRawBackend>[0]): Promise<RawBackend> {
-  const b = await startRawBackend(respond);
-  cleanups.push(() => b.close());
-  return b;
-}
-
-async function balancer(
-  routes: RouteSpec[],
-  options: BalancerOptions,
-): Promise<{ lb: Balancer; port: number }> {
-  const lb = new Balancer(options);
-  lb.setRoutes(routes);
-  const { port } = await lb.listen({ port: 0 });
-  cleanups.push(() => lb.close());
-  return { lb, port };
-}
+import { test } from "node:test";
+import { fetchVia, header, stuckPort } from "./fake-backend.ts";
+import { backends, balancer, defer, rawBackend } from "./test-fixture.ts";
 
 /** A client socket with everything it received so far, and a wait for a piece of text. */
 function rawClient(port: number): { socket: Socket; got: () => string; until(text: string): Promise<void> } {
   const socket = connect(port, "127.0.0.1");
   socket.on("error", () => {});
-  cleanups.push(() => {
+  defer(() => {
     socket.destroy();
   });
   let got = "";
@@ -72,7 +34,7 @@ function rawClient(port: number): { socket: Socket; got: () => string; until(tex
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("a backend that accepts and never answers gets the client a 504, and is not sent the request again", async () => {
-  const silent = await raw(() => {});
+  const silent = await rawBackend(() => {});
   const [b] = await backends("b");
   const { lb, port } = await balancer(
     [{ app: "web", strategy: "round-robin", backends: [silent.spec("silent"), b!.spec()] }],
@@ -104,7 +66,7 @@ test("a backend that accepts and never answers gets the client a 504, and is not
 
 test("a pooled connection idle for longer than the response timeout is reused, and still timed", async () => {
   // Answers the first request on a connection, and never the second.
-  const once = await raw((_head, write) => {
+  const once = await rawBackend((_head, write) => {
     if (once.heads.length === 1) write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
   });
   const { lb, port } = await balancer(
@@ -123,7 +85,7 @@ test("a pooled connection idle for longer than the response timeout is reused, a
 });
 
 test("a response body that stalls midway cuts the client's connection", async () => {
-  const stalling = await raw((_head, write) => {
+  const stalling = await rawBackend((_head, write) => {
     write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nthe first part");
   });
   const { lb, port } = await balancer(
@@ -146,7 +108,7 @@ test("a response body that stalls midway cuts the client's connection", async ()
 test("a backend slower than the timeout in all but each pause is answered, and a route may allow longer", async () => {
   // The head comes after a pause, then the body in pieces: more than the timeout in all, but
   // never that long between two reads.
-  const trickle = await raw((_head, write) => {
+  const trickle = await rawBackend((_head, write) => {
     const pieces = ["HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n", "a", "b", "c", "d", "e", "f"];
     const next = (): void => {
       write(pieces.shift()!);
@@ -199,7 +161,7 @@ test("a WebSocket tunnel idle for longer than the response timeout stays open", 
 });
 
 test("an upgrade the backend never answers gets a 504", async () => {
-  const silent = await raw(() => {});
+  const silent = await rawBackend(() => {});
   const { lb, port } = await balancer(
     [{ app: "web", strategy: "round-robin", backends: [silent.spec("silent")] }],
     { responseTimeoutMs: 200 },
@@ -218,7 +180,7 @@ test("an upgrade the backend never answers gets a 504", async () => {
 
 test("a connect that times out is a failed connect: the request goes to another backend", async () => {
   const stuck = await stuckPort();
-  cleanups.push(() => stuck.close());
+  defer(() => stuck.close());
   const [b] = await backends("b");
   const { lb, port } = await balancer(
     [

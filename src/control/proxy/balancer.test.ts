@@ -1,36 +1,10 @@
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { connect } from "node:net";
-import { afterEach, test } from "node:test";
+import { test } from "node:test";
 import { Balancer } from "./balancer.ts";
-import {
-  deadPort,
-  type FakeBackend,
-  fetchVia,
-  header,
-  startBackend,
-  startRawBackend,
-} from "./fake-backend.ts";
-import type { RouteSpec } from "./route-spec.ts";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function backends(...names: string[]): Promise<FakeBackend[]> {
-  const list = await Promise.all(names.map((n) => startBackend(n)));
-  for (const b of list) cleanups.push(() => b.close());
-  return list;
-}
-
-async function balancer(routes: RouteSpec[]): Promise<{ lb: Balancer; port: number }> {
-  const lb = new Balancer();
-  lb.setRoutes(routes);
-  const { port } = await lb.listen({ port: 0 });
-  cleanups.push(() => lb.close());
-  return { lb, port };
-}
+import { deadPort, fetchVia, header, startRawBackend } from "./fake-backend.ts";
+import { backends, balancer, defer } from "./test-fixture.ts";
 
 async function sequential(port: number, n: number, path = "/"): Promise<string[]> {
   const bodies: string[] = [];
@@ -121,7 +95,7 @@ test("when every backend refuses, the client gets a 502 after one retry", async 
 
 test("a POST whose connection breaks after it was sent is not replayed", async () => {
   const raw = await startRawBackend((_head, _write, destroy) => destroy());
-  cleanups.push(() => raw.close());
+  defer(() => raw.close());
   const [b] = await backends("b");
   const { port } = await balancer([
     {
@@ -188,7 +162,7 @@ test("a WebSocket-style upgrade passes through and echoes", async () => {
   const [a] = await backends("a");
   const { lb, port } = await balancer([{ app: "web", strategy: "round-robin", backends: [a!.spec()] }]);
   const socket = connect(port, "127.0.0.1");
-  cleanups.push(() => {
+  defer(() => {
     socket.destroy();
   });
   let got = "";
@@ -271,7 +245,7 @@ test("hop-by-hop headers are not forwarded either way; X-Forwarded-* are added",
         "Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Sum: 1\r\n\r\n",
     );
   });
-  cleanups.push(() => raw.close());
+  defer(() => raw.close());
   const { port } = await balancer([
     {
       app: "web",
@@ -315,7 +289,7 @@ test("backend connections are kept alive and reused", async () => {
   const [a] = await backends("a");
   const { lb, port } = await balancer([{ app: "web", strategy: "round-robin", backends: [a!.spec()] }]);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  cleanups.push(() => agent.destroy());
+  defer(() => agent.destroy());
   for (let i = 0; i < 20; i++) assert.equal((await fetchVia(port, "/", { agent })).text, "a");
   assert.equal(a!.seen.length, 20);
   assert.equal(a!.connections(), 1);
@@ -388,7 +362,7 @@ test("a keep-alive connection the backend closed while idle is not reused", asyn
     write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     setImmediate(destroy); // like a backend whose keep-alive timeout is very short
   });
-  cleanups.push(() => raw.close());
+  defer(() => raw.close());
   const { lb, port } = await balancer([
     {
       app: "web",
