@@ -2,7 +2,7 @@
 // environment, its exit code, stdin with half-close, the 409s, inspect, and its life tied to the
 // container's, not to bosund's.
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -44,8 +44,9 @@ async function rejects409(p: Promise<unknown>, message: string): Promise<void> {
   });
 }
 
-test("CLI: exec runs in the container's cwd and environment, plus -e, and exits with the code", async () => {
+test("CLI: exec runs in the container's cwd and environment, plus -e, and exits with the code", async (t) => {
   const cwd = await mkdtemp(join(tmpdir(), "bosun-exec-"));
+  t.after(() => rm(cwd, { recursive: true, force: true }));
   const id = await running("x-env", { cwd, env: { FROM_CONTAINER: "yes" } });
   const r = await d.cli([
     "exec",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -30,8 +30,9 @@ test("standard input is read for -", async () => {
   });
 });
 
-test("the issues of every file of a directory come at once, and names must differ across files", async () => {
+test("the issues of every file of a directory come at once, and names must differ across files", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "bosun-spec-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "a.yaml"), "kind: App\nname: web\nspec:\n  command: [a]\n");
   writeFileSync(join(dir, "b.yml"), "kind: App\nname: web\nspec:\n  command: [b]\n");
   writeFileSync(join(dir, "c.json"), '{"kind": "App", "name": "c", "spec": {}}');
@@ -44,10 +45,11 @@ test("the issues of every file of a directory come at once, and names must diffe
   });
 });
 
-test("a missing file or an empty directory is a clear error", async () => {
+test("a missing file or an empty directory is a clear error", async (t) => {
   await assert.rejects(loadPath(join(fixtures, "nope.yaml")), {
     message: `cannot read ${fixtures}nope.yaml: no such file or directory`,
   });
   const empty = mkdtempSync(join(tmpdir(), "bosun-spec-"));
+  t.after(() => rmSync(empty, { recursive: true, force: true }));
   await assert.rejects(loadPath(empty), { message: `${empty} holds no *.yaml, *.yml or *.json file` });
 });
