@@ -154,11 +154,15 @@ test("ports may share an exposed number when their host or path differ", () => {
   );
 });
 
-test("host and path route an exposed port only", () => {
-  assert.deepEqual(issues({ ports: [{ name: "http", host: "a.test", path: "/b" }] }), [
-    "spec.ports.0.host: needs expose: only an exposed port is routed by the load balancer",
-    "spec.ports.0.path: needs expose: only an exposed port is routed by the load balancer",
-  ]);
+test("balance, host and path route an exposed port only", () => {
+  assert.deepEqual(
+    issues({ ports: [{ name: "http", balance: "least-connections", host: "a.test", path: "/b" }] }),
+    [
+      "spec.ports.0.balance: needs expose: only an exposed port is routed by the load balancer",
+      "spec.ports.0.host: needs expose: only an exposed port is routed by the load balancer",
+      "spec.ports.0.path: needs expose: only an exposed port is routed by the load balancer",
+    ],
+  );
 });
 
 test("a host is an exact DNS name and a path starts with / and has no empty segment", () => {

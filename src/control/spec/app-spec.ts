@@ -99,7 +99,7 @@ const Port = z
     timeout: duration({ allowZero: false }).optional(),
   })
   .superRefine((p, ctx) => {
-    for (const field of ["host", "path", "timeout"] as const)
+    for (const field of ["balance", "host", "path", "timeout"] as const)
       if (p[field] !== undefined && p.expose === undefined)
         ctx.addIssue({
           code: "custom",
