@@ -27,28 +27,27 @@ export class NginxBalancers implements BalancerPort {
   }
 
   update(app: App, serving: { id: string; ports: Record<string, number> }[]): void {
-    const routes = exposedRoutes(app).map((p) => {
-      return {
-        exposed: p,
-        route: {
-          // One upstream per app and port: a replica listens on a port of its own per port name.
-          app: `${app.name}.${p.portName}`,
-          ...(p.host !== undefined && { host: p.host }),
-          ...(p.path !== undefined && { pathPrefix: p.path }),
-          strategy: p.balance,
-          ...(p.timeout !== undefined && { responseTimeoutMs: p.timeout }),
-          backends: serving
-            .filter((s) => s.ports[p.portName] !== undefined)
-            .map((s) => ({
-              id: s.id,
-              host: "127.0.0.1",
-              port: s.ports[p.portName]!,
-              ready: !this.draining.has(s.id),
-            })),
-        },
-      };
-    });
+    const routes = exposedRoutes(app).map((p) => ({
+      exposed: p,
+      route: {
+        // One upstream per app and port: a replica listens on a port of its own per port name.
+        app: `${app.name}.${p.portName}`,
+        ...(p.host !== undefined && { host: p.host }),
+        ...(p.path !== undefined && { pathPrefix: p.path }),
+        strategy: p.balance,
+        ...(p.timeout !== undefined && { responseTimeoutMs: p.timeout }),
+        backends: serving
+          .filter((s) => s.ports[p.portName] !== undefined)
+          .map((s) => ({
+            id: s.id,
+            host: "127.0.0.1",
+            port: s.ports[p.portName]!,
+            ready: !this.draining.has(s.id),
+          })),
+      },
+    }));
     this.apps.set(app.name, routes);
+    this.forgetGone();
     this.apply();
   }
 
@@ -65,7 +64,16 @@ export class NginxBalancers implements BalancerPort {
 
   remove(app: string): void {
     this.apps.delete(app);
+    this.forgetGone();
     this.apply();
+  }
+
+  /** A drained replica no route lists any more is gone: its mark goes with it. */
+  private forgetGone(): void {
+    const listed = new Set<string>();
+    for (const routes of this.apps.values())
+      for (const r of routes) for (const b of r.route.backends) listed.add(b.id);
+    for (const id of this.draining) if (!listed.has(id)) this.draining.delete(id);
   }
 
   metrics(): Record<string, unknown> {
