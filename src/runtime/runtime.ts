@@ -365,7 +365,11 @@ export class Runtime {
       if (draining.length > 0)
         await Promise.race([Promise.all(draining), delay(2000, undefined, { ref: false })]);
       for (const s of e.attach) s.fail("conflict", `${e.config.name} was removed`);
-      e.conn?.close();
+      // Its exit is recorded (it was not running, or the stop above waited for it): the
+      // subscription is let go of first, so that its close is not taken for the shim's end.
+      const conn = e.conn;
+      e.conn = undefined;
+      conn?.close();
       e.cgroup = undefined; // a failed remove may have taken it: the next start makes it again
       await this.deps.host.cgroups.driver?.remove(e.config.id);
       await rm(e.dir, { recursive: true, force: true });

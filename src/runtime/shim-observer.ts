@@ -41,7 +41,10 @@ export class ShimObserver {
     const conn = await ShimConnection.open(ctlPath(e), {
       onEvent: (ev) => this.onShimEvent(e, ev),
       onClose: () => {
-        if (e.conn === conn) e.conn = undefined;
+        // A connection the entry let go of (a remove closes it; a new run's replaced it) says
+        // nothing of the shim: its exit is already recorded.
+        if (e.conn !== conn) return;
+        e.conn = undefined;
         void this.onShimGone(e).catch((err) => this.deps.log.error({ err, id: e.config.id }, "shim gone"));
       },
     });
