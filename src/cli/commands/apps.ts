@@ -160,12 +160,14 @@ async function rolloutStatus(client: BosunClient, name: string): Promise<number>
     if (a.status === "complete" && a.ready === a.desired && a.replicas.length === a.desired) return 0;
     return undefined;
   };
+  // Taken before the first look, so that what happens after it is replayed, however soon.
+  const since = new Date().toISOString();
   const first = await report(await client.app(name));
   if (first !== undefined) return first;
   try {
     // Every change of the app or of its replicas is an event: look again at each.
-    const since = new Date().toISOString();
-    for await (const _ of client.events({ since, signal: ac.signal })) {
+    const filter = [`app=${name}`];
+    for await (const _ of client.events({ since, filter, signal: ac.signal })) {
       const done = await report(await client.app(name));
       if (done !== undefined) return done;
     }
