@@ -76,7 +76,9 @@ describe("terminals", { skip }, () => {
     await d.client.start("box");
     await t.line("clear");
     await t.line(`bosun exec -it -e ENV=${await t.prompt("exec", "exec$ ")} box sh`);
-    await t.screenShows(/^exec\$$/m, "the exec'd shell's prompt");
+    // At a line's end, not its start: a `clear` that lands after the command was typed ahead
+    // wipes its echo, and the exec'd prompt then follows the host's on one line.
+    await t.screenShows(/exec\$$/m, "the exec'd shell's prompt");
     await t.line("tty; echo size-$(stty size | tr ' ' x)");
     await t.screenShows(/^\/dev\/pts\/\d+$/m, "a terminal for the exec'd process");
     await t.screenShows((s) => linesEqual(s, "size-40x120") === 1, "the window's size");
