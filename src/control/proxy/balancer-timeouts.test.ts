@@ -2,34 +2,9 @@
 // timeout (504, not retried), a stalled body, the connect timeout (retried), and the WebSocket
 // that may idle for ever. Timeouts are short; the tests wait for things to end, not for a time.
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
 import { test } from "node:test";
 import { fetchVia, header, stuckPort } from "./fake-backend.ts";
-import { backends, balancer, defer, rawBackend } from "./test-fixture.ts";
-
-/** A client socket with everything it received so far, and a wait for a piece of text. */
-function rawClient(port: number): { socket: Socket; got: () => string; until(text: string): Promise<void> } {
-  const socket = connect(port, "127.0.0.1");
-  socket.on("error", () => {});
-  defer(() => {
-    socket.destroy();
-  });
-  let got = "";
-  socket.on("data", (d: Buffer) => {
-    got += d.toString();
-  });
-  const until = (text: string): Promise<void> =>
-    new Promise((resolve) => {
-      const check = (): void => {
-        if (!got.includes(text)) return;
-        socket.removeListener("data", check);
-        resolve();
-      };
-      socket.on("data", check);
-      check();
-    });
-  return { socket, got: () => got, until };
-}
+import { backends, balancer, defer, rawBackend, rawClient } from "./test-fixture.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

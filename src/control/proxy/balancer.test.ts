@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { test } from "node:test";
 import { Balancer } from "./balancer.ts";
 import { deadPort, fetchVia, header, startRawBackend } from "./fake-backend.ts";
-import { backends, balancer, defer } from "./test-fixture.ts";
+import { backends, balancer, defer, rawClient } from "./test-fixture.ts";
 
 async function sequential(port: number, n: number, path = "/"): Promise<string[]> {
   const bodies: string[] = [];
@@ -161,28 +161,11 @@ test("a backend dropped from the routes drains the same way", async () => {
 test("a WebSocket-style upgrade passes through and echoes", async () => {
   const [a] = await backends("a");
   const { lb, port } = await balancer([{ app: "web", strategy: "round-robin", backends: [a!.spec()] }]);
-  const socket = connect(port, "127.0.0.1");
-  defer(() => {
-    socket.destroy();
-  });
-  let got = "";
-  socket.on("data", (d: Buffer) => {
-    got += d.toString();
-  });
-  const until = (text: string): Promise<void> =>
-    new Promise((resolve) => {
-      const check = (): void => {
-        if (!got.includes(text)) return;
-        socket.removeListener("data", check);
-        resolve();
-      };
-      socket.on("data", check);
-      check();
-    });
+  const { socket, got, until } = rawClient(port);
   socket.write("GET /chat HTTP/1.1\r\nHost: chat.test\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n");
   await until("\r\n\r\n");
-  assert.match(got, /^HTTP\/1\.1 101 /);
-  assert.match(got, /X-Backend: a/);
+  assert.match(got(), /^HTTP\/1\.1 101 /);
+  assert.match(got(), /X-Backend: a/);
   socket.write("ping across the tunnel");
   await until("ping across the tunnel");
   const seen = a!.seen[0]!;

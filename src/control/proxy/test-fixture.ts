@@ -1,5 +1,6 @@
 // For the balancer's tests: what a test starts (backends, balancers, sockets) is closed after it,
 // the last first, whether it passed or not.
+import { connect, type Socket } from "node:net";
 import { afterEach } from "node:test";
 import { Balancer } from "./balancer.ts";
 import { type FakeBackend, type RawBackend, startBackend, startRawBackend } from "./fake-backend.ts";
@@ -37,4 +38,32 @@ export async function balancer(
   const { port } = await lb.listen({ port: 0 });
   defer(() => lb.close());
   return { lb, port };
+}
+
+/** A client socket with everything it received so far, and a wait for a piece of text. */
+export function rawClient(port: number): {
+  socket: Socket;
+  got: () => string;
+  until(text: string): Promise<void>;
+} {
+  const socket = connect(port, "127.0.0.1");
+  socket.on("error", () => {});
+  defer(() => {
+    socket.destroy();
+  });
+  let got = "";
+  socket.on("data", (d: Buffer) => {
+    got += d.toString();
+  });
+  const until = (text: string): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (!got.includes(text)) return;
+        socket.removeListener("data", check);
+        resolve();
+      };
+      socket.on("data", check);
+      check();
+    });
+  return { socket, got: () => got, until };
 }
