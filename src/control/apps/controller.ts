@@ -15,7 +15,7 @@ import type { App } from "../spec/app-spec.ts";
 import { diffSpecs } from "../spec/diff-specs.ts";
 import { specHash } from "../spec/spec-hash.ts";
 import type { Store, App as StoredApp } from "../store/store.ts";
-import { look, type ReplicaRecord, replicaStatus } from "./replica-record.ts";
+import { look, type ReplicaRecord, replicaStatus, restartsSinceStableRun } from "./replica-record.ts";
 import {
   identityOf,
   LABEL_APP,
@@ -477,7 +477,7 @@ export class AppController {
           health: app.spec.health ? (this.deps.health.state(c.id) ?? "starting") : "none",
           ports: id.ports,
           draining: local?.drainingSince !== undefined,
-          restarts: c.state.restarts - (local?.restartsAtStableRun ?? c.state.restarts),
+          restarts: restartsSinceStableRun(local, c),
           crashLooping: local?.crashLoopReported === true,
         },
       ];

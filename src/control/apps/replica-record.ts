@@ -43,6 +43,11 @@ export function replicaStatus(c: Container, r: ReplicaRecord): ReplicaStatus {
   }
 }
 
+/** Restarts in place since the last stable run (none known before the record's first look). */
+export function restartsSinceStableRun(r: ReplicaRecord | undefined, c: Container): number {
+  return c.state.restarts - (r?.restartsAtStableRun ?? c.state.restarts);
+}
+
 /** Updates the record from one look at the container, `ready` or not at `now`. */
 export function look(r: ReplicaRecord, c: Container, ready: boolean, now: number): Look {
   const count = c.state.restarts;
@@ -60,7 +65,7 @@ export function look(r: ReplicaRecord, c: Container, ready: boolean, now: number
     r.restartsAtStableRun = count;
     r.crashLoopReported = false;
   }
-  const restarts = count - r.restartsAtStableRun;
+  const restarts = restartsSinceStableRun(r, c);
   const crashLoopFound = restarts >= DEFAULT_FAILURE_THRESHOLD && r.crashLoopReported !== true;
   if (crashLoopFound) r.crashLoopReported = true;
   return { restarts, crashLoopFound };
